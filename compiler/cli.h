@@ -1,0 +1,23 @@
+/*
+ * cli.h — the verbs of the `kiln` command (internal to compiler/).
+ *
+ * Each verb is `int kiln_cmd_<verb>(int argc, char **argv)`: argv[0] is the
+ * verb itself, the return value is the process exit status (0 success,
+ * 1 failure of the work, 2 bad usage).  Every verb answers --help.
+ */
+#ifndef KILN_CLI_H
+#define KILN_CLI_H
+
+struct kiln_verb {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+/* The verb table, in compiler/kiln.c. */
+extern const struct kiln_verb kiln_verbs[];
+
+/** Print "kiln: " and the message to stderr; returns 1 for `return`. */
+int kiln_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

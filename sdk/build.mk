@@ -1,0 +1,2 @@
+# sdk/ — what extension authors and host projects use; installed as
+# $(PREFIX)/share/kiln.  Nothing to build yet.

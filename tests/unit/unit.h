@@ -1,0 +1,22 @@
+/*
+ * unit.h — the list of CUnit suites.  Each module's tests live in
+ * tests/unit/<module>_test.c and define `void kiln_test_<module>(void)`,
+ * which adds one suite with CU_add_suite/CU_add_test.  Add a line to
+ * KILN_UNIT_SUITES for a new module.
+ */
+#ifndef KILN_UNIT_H
+#define KILN_UNIT_H
+
+#include <CUnit/CUnit.h>
+
+#define KILN_UNIT_SUITES \
+	X(status)
+
+#define X(n) void kiln_test_##n(void);
+KILN_UNIT_SUITES
+#undef X
+
+/* Path of ../shared/testdata as seen from the repository root. */
+#define KILN_TESTDATA "../shared/testdata"
+
+#endif
