@@ -189,6 +189,10 @@ int kiln_oci_client_new(const struct kiln_oci_options *o, struct kiln_oci_client
 	*out = NULL;
 	if (c == NULL)
 		return kiln_err_set(err, KILN_ENOMEM, "out of memory");
+	if (sodium_init() < 0) {
+		free(c);
+		return kiln_err_set(err, KILN_EINTERNAL, "libsodium failed to initialise");
+	}
 	c->o = *o;
 	c->insecure = copy_strings(o->insecure_hosts, o->n_insecure_hosts);
 	c->resolve = copy_strings(o->resolve, o->n_resolve);

@@ -171,6 +171,8 @@ static int digest_part(const char *d, const char *text, struct kiln_oci_ref *ref
 		fmt(where, sizeof where, "offset %zu", (size_t)(d - text));
 		kiln_err_prefix(err, where);
 		kiln_err_prefix(err, "reference");
+		if (err != NULL)
+			err->code = KILN_EREF;
 		return KILN_EREF;
 	}
 	ref->pinned = 1;
@@ -255,12 +257,12 @@ static int parse_registry(const char *text, struct kiln_oci_ref *ref, struct kil
 			continue;
 		clen = i - start;
 		bad = component_check(path + start, clen);
+		if (clen == 0)
+			return kiln_err_set(err, KILN_EREF,
+					    "\"%.200s\": offset %zu: empty path segment", text,
+					    (size_t)(path - text) + start);
 		if (bad != clen) {
 			size_t off = (size_t)(path - text) + start + bad;
-			if (clen == 0)
-				return kiln_err_set(err, KILN_EREF,
-						    "\"%.200s\": offset %zu: empty path segment",
-						    text, off);
 			return kiln_err_set(err, KILN_EREF,
 					    "\"%.200s\": offset %zu: path segment \"%.*s\" must "
 					    "be lowercase letters and digits separated by '.', "

@@ -183,14 +183,18 @@ static struct kiln_oci_seckey *seckey_from_seed(const unsigned char seed[32])
 int kiln_oci_seckey_parse(const char *pem, size_t len, struct kiln_oci_seckey **out,
 			  struct kiln_err *err)
 {
-	unsigned char *der = sodium_malloc(128);
+	unsigned char *der;
 	size_t n = 0;
 	int rc;
 
 	*out = NULL;
+	/* Idempotent; sodium_malloc needs it, and callers may not have. */
+	if (sodium_init() < 0)
+		return kiln_err_set(err, KILN_EINTERNAL, "libsodium failed to initialise");
+	der = sodium_malloc(512);
 	if (der == NULL)
 		return kiln_err_set(err, KILN_ENOMEM, "out of memory");
-	if ((rc = pem_decode(pem, len, "PRIVATE KEY", der, 128, &n, err)) != KILN_OK)
+	if ((rc = pem_decode(pem, len, "PRIVATE KEY", der, 512, &n, err)) != KILN_OK)
 		goto out;
 	if (n == 48 && memcmp(der, pkcs8_prefix, sizeof pkcs8_prefix) == 0) {
 		*out = seckey_from_seed(der + 16);
@@ -271,11 +275,14 @@ static int write_new(const char *path, const void *data, size_t len, unsigned mo
 
 int kiln_oci_keygen(const char *seckey_path, const char *pubkey_path, struct kiln_err *err)
 {
-	unsigned char *sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	unsigned char *sk;
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
 	struct buf spem = {0}, ppem = {0};
 	int rc;
 
+	if (sodium_init() < 0)
+		return kiln_err_set(err, KILN_EINTERNAL, "libsodium failed to initialise");
+	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
 	if (sk == NULL)
 		return kiln_err_set(err, KILN_ENOMEM, "out of memory");
 	if (access(pubkey_path, F_OK) == 0) {
