@@ -117,8 +117,9 @@ int kiln_cmd_mirror(int argc, char **argv)
 	}
 	if (oci_cli_ref(&cli, argv[optind], &src) != 0)
 		return 1;
-	/* The destination is written, not read: its tag needs no pin. */
-	cli.ref_flags |= KILN_OCI_REF_ALLOW_LATEST;
+	/* The destination is written, not read: its tag needs no pin, and
+	 * without one it takes the source's. */
+	cli.ref_flags |= KILN_OCI_REF_ALLOW_LATEST | KILN_OCI_REF_ALLOW_UNTAGGED;
 	if (oci_cli_ref(&cli, argv[optind + 1], &dst) != 0 || oci_cli_client(&cli, &c) != 0)
 		return 1;
 	rc = kiln_oci_copy(c, &src, &dst, &a, &err);

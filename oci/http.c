@@ -256,9 +256,9 @@ int http_url_allowed(const struct kiln_oci_client *c, const char *url, struct ki
 	if (client_host_insecure(c, hostport))
 		return KILN_OK;
 	return kiln_err_set(err, KILN_EHTTP,
-			    "refusing plain HTTP to %s (%.200s): only loopback or an "
-			    "--insecure-registry host may use it",
-			    hostport, url);
+			    "refusing plain HTTP to %s: only loopback or an --insecure-registry "
+			    "host may use it",
+			    hostport);
 }
 
 int http_url_resolve(const char *base, const char *location, char *out, size_t cap,
@@ -482,6 +482,7 @@ static int follow(struct kiln_oci_client *c, const struct http_req *req, struct 
 		if ((rc = url_origin(url, &hop, err)) != KILN_OK)
 			return rc;
 		resp->cross_origin = !same_origin(&first, &hop);
+		fmt(resp->host, sizeof resp->host, "%s:%s", hop.host, hop.port);
 		rc = transfer(c, req, url, resp->cross_origin ? NULL : req->authz, resp, err);
 		if (rc != KILN_OK)
 			return rc;

@@ -147,6 +147,9 @@ struct kiln_oci_ref {
 
 /** Accept an unpinned "latest" (explicit or implied). */
 #define KILN_OCI_REF_ALLOW_LATEST 0x1u
+/** Accept neither tag nor digest and leave the tag empty (destinations
+ *  that take their tag from elsewhere, as `kiln mirror` does). */
+#define KILN_OCI_REF_ALLOW_UNTAGGED 0x4u
 /**
  * Require the registry/principal/scope:revision[@provenance] form: at
  * least three path segments counting the registry, and a revision.

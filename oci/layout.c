@@ -139,6 +139,7 @@ static int lay_get_manifest(struct endpoint *ep, const char *reference, struct f
 	fmt(out->media_type, sizeof out->media_type, "%s", desc.media_type);
 	out->announced = 1;
 	out->announced_digest = desc.digest;
+	out->announced_by = "index.json";
 	return KILN_OK;
 }
 

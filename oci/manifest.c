@@ -327,10 +327,9 @@ int doc_check_wasm(const struct doc *d, struct kiln_err *err)
 	for (size_t i = 0; i < d->n_layers; i++) {
 		if (!is_wasm_layer_type(d->layers[i].media_type))
 			return kiln_err_set(err, KILN_EMEDIATYPE,
-					    "layer %zu has media type \"%.100s\"; a wasm artifact "
-					    "has one layer of type %s (or the older %s or %s)",
-					    i, d->layers[i].media_type, KILN_MT_WASM_LAYER,
-					    KILN_MT_WASM_LAYER_LEGACY, KILN_MT_WASM_LAYER_MODULE);
+					    "layer %zu: media type \"%.100s\" is not %s (nor an "
+					    "older wasm layer type)",
+					    i, d->layers[i].media_type, KILN_MT_WASM_LAYER);
 		wasm++;
 	}
 	if (wasm != 1)

@@ -182,6 +182,7 @@ struct fetched {
 	char media_type[KILN_OCI_MEDIATYPE_MAX + 1]; /* as announced, may be "" */
 	int announced;                               /* @announced_digest is set */
 	struct kiln_digest announced_digest;         /* Docker-Content-Digest etc. */
+	const char *announced_by;                    /* "Docker-Content-Digest", ... */
 };
 
 /** A blob to upload: a file, or bytes in memory. */
@@ -309,6 +310,7 @@ struct http_resp {
 	char err_body[1024];       /* start of a non-2xx body */
 	size_t err_len;
 	char url[2048];            /* the URL that answered (after redirects) */
+	char host[KILN_OCI_HOST_MAX + 8]; /* its host[:port] */
 	int cross_origin;          /* that URL is on another origin */
 	unsigned attempts;
 	int transient;             /* the last failure was a transient one */

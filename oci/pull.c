@@ -34,16 +34,14 @@ int fetch_manifest(struct endpoint *ep, const char *reference, const struct kiln
 	if (want != NULL && !kiln_digest_equal(digest, want)) {
 		kiln_digest_format(want, w);
 		return kiln_err_set(err, KILN_EDIGEST,
-				    "manifest digest mismatch: asked for %s, the body that came "
-				    "back hashes to %s",
-				    w, g);
+				    "manifest digest mismatch: asked for %s, the body hashes to %s", w,
+				    g);
 	}
 	if (out->announced && !kiln_digest_equal(digest, &out->announced_digest)) {
 		kiln_digest_format(&out->announced_digest, w);
 		return kiln_err_set(err, KILN_EDIGEST,
-				    "manifest digest mismatch: %.200s says %s (Docker-Content-Digest "
-				    "or index), the body hashes to %s",
-				    ep->name, w, g);
+				    "manifest digest mismatch: %s says %s, the body hashes to %s",
+				    out->announced_by ? out->announced_by : "the source", w, g);
 	}
 	return KILN_OK;
 }

@@ -323,6 +323,8 @@ int kiln_oci_ref_parse(const char *text, unsigned flags, struct kiln_oci_ref *re
 					    "the revision is missing",
 					    text);
 	}
+	if (!ref->pinned && ref->tag[0] == '\0' && (flags & KILN_OCI_REF_ALLOW_UNTAGGED))
+		return KILN_OK;
 	if (!ref->pinned && (ref->tag[0] == '\0' || strcmp(ref->tag, "latest") == 0)) {
 		if (!(flags & KILN_OCI_REF_ALLOW_LATEST))
 			return kiln_err_set(err, KILN_EREF,

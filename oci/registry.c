@@ -271,9 +271,9 @@ static int registry_do(struct registry *r, struct http_req *req, struct http_res
 			return KILN_OK;
 		if (resp->cross_origin)
 			return kiln_err_set(err, KILN_EAUTH,
-					    "%.200s redirected to %.300s, which answered HTTP 401; "
-					    "kiln never forwards credentials to another host",
-					    r->host, resp->url);
+					    "redirected to %s, which answered HTTP 401; kiln never "
+					    "forwards credentials to another host",
+					    resp->host);
 		if (round == 2)
 			return kiln_err_set(err, KILN_EAUTH,
 					    "%.200s still answers HTTP 401 after authenticating%s%s",
@@ -351,6 +351,7 @@ static int reg_get_manifest(struct endpoint *ep, const char *reference, struct f
 			goto out;
 		}
 		out->announced = 1;
+		out->announced_by = "Docker-Content-Digest";
 	}
 out:
 	free(resp);

@@ -364,8 +364,8 @@ int sig_payload_check(const void *payload, size_t len, const struct kiln_digest 
 	if (!kiln_digest_equal(&named, digest)) {
 		kiln_digest_format(digest, want);
 		kiln_err_set(err, rc,
-			     "signature payload signs %.80s, not the manifest %s (a signature "
-			     "copied from another artifact)",
+			     "the signature is for another artifact: its payload names %.19s..., "
+			     "not %s",
 			     json_string_value(md), want);
 		goto out;
 	}

@@ -68,11 +68,21 @@ int signature_check(struct endpoint *ep, const struct kiln_oci_ref *ref,
 	out->payload = doc.layers[verified].digest;
 	fmt(out->signature, sizeof out->signature, "%s", doc.signatures[verified]);
 	if (t != NULL) {
-		/* Keep the signature beside the artifact so --offline can check it. */
-		if ((rc = txn_stage_mem(t, &doc.layers[verified].digest, payload.data, payload.len,
-					err)) != KILN_OK ||
-		    (rc = txn_stage_mem(t, &d, f.body.data, f.body.len, err)) != KILN_OK)
+		/* Keep the whole signature beside the artifact, so that --offline
+		 * can check it and mirror it. */
+		if ((rc = txn_stage_mem(t, &d, f.body.data, f.body.len, err)) != KILN_OK)
 			goto out;
+		for (size_t i = 0; i <= doc.n_layers; i++) {
+			const struct kiln_oci_descriptor *bd =
+				i < doc.n_layers ? &doc.layers[i] : &doc.config;
+			if (store_has_verified(t->client, &bd->digest, bd->size))
+				continue;
+			if ((rc = fetch_blob_mem(ep, bd, KILN_OCI_CONFIG_MAX, "signature blob",
+						 &payload, err)) != KILN_OK ||
+			    (rc = txn_stage_mem(t, &bd->digest, payload.data, payload.len, err)) !=
+				    KILN_OK)
+				goto out;
+		}
 		if (ref->kind == KILN_OCI_REF_REGISTRY && !t->client->o.offline) {
 			char text[KILN_OCI_REF_STRMAX];
 			size_t n = ref_repo_text(ref, text, sizeof text);

@@ -273,6 +273,7 @@ static int store_get_manifest(struct endpoint *ep, const char *reference, struct
 	out->media_type[0] = '\0';
 	out->announced = 1;
 	out->announced_digest = d;
+	out->announced_by = "the store";
 	return rc;
 }
 
