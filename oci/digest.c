@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,8 @@
 #include "oci_impl.h"
 
 #define READ_CHUNK (1u << 20)
+/* Start writeback every this many bytes of a blob written to a file. */
+#define WRITEBACK_CHUNK (8u << 20)
 
 int kiln_digest_parse(const char *text, struct kiln_digest *out, struct kiln_err *err)
 {
@@ -118,15 +121,118 @@ out:
 
 /* ------------------------------------------------------------------- sink */
 
+/*
+ * Background hashing.  The writer appends to the file and publishes how
+ * far it got (@avail); the thread reads the file back from the page cache
+ * up to there and hashes it.  Reading back costs a memory copy; hashing
+ * costs far more, and this way it runs while the next bytes arrive.
+ */
+struct bg_hash {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int fd;
+	uint64_t avail;  /* bytes written, under @mu */
+	int stop;        /* no more bytes will come, under @mu */
+	uint64_t hashed; /* the thread's own progress */
+	int io_error;    /* the thread could not read the file back */
+	crypto_hash_sha256_state h;
+};
+
+static void *bg_main(void *arg)
+{
+	struct bg_hash *b = arg;
+	unsigned char *chunk = malloc(READ_CHUNK);
+
+	if (chunk == NULL)
+		b->io_error = ENOMEM;
+	for (;;) {
+		uint64_t upto;
+		int stop;
+		pthread_mutex_lock(&b->mu);
+		while (b->hashed == b->avail && !b->stop)
+			pthread_cond_wait(&b->cv, &b->mu);
+		upto = b->avail;
+		stop = b->stop;
+		pthread_mutex_unlock(&b->mu);
+		while (b->hashed < upto && b->io_error == 0) {
+			size_t want = upto - b->hashed < READ_CHUNK ? (size_t)(upto - b->hashed)
+								    : READ_CHUNK;
+			ssize_t got = pread(b->fd, chunk, want, (off_t)b->hashed);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				b->io_error = got < 0 ? errno : EIO;
+				break;
+			}
+			crypto_hash_sha256_update(&b->h, chunk, (unsigned long long)got);
+			b->hashed += (uint64_t)got;
+		}
+		if (b->io_error != 0 || (stop && b->hashed == upto))
+			break;
+	}
+	free(chunk);
+	return NULL;
+}
+
+static struct bg_hash *bg_start(int fd)
+{
+	struct bg_hash *b = calloc(1, sizeof *b);
+	if (b == NULL)
+		return NULL;
+	b->fd = fd;
+	crypto_hash_sha256_init(&b->h);
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	if (pthread_create(&b->thread, NULL, bg_main, b) != 0) {
+		pthread_mutex_destroy(&b->mu);
+		pthread_cond_destroy(&b->cv);
+		free(b);
+		return NULL; /* hash inline instead */
+	}
+	return b;
+}
+
+static void bg_publish(struct bg_hash *b, uint64_t avail)
+{
+	pthread_mutex_lock(&b->mu);
+	b->avail = avail;
+	pthread_cond_signal(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* Stop the thread after it hashed everything published; keeps @b. */
+static void bg_join(struct bg_hash *b)
+{
+	pthread_mutex_lock(&b->mu);
+	b->stop = 1;
+	pthread_cond_signal(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	pthread_join(b->thread, NULL);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->cv);
+}
+
+void sink_release(struct sink *s)
+{
+	if (s->bg != NULL) {
+		bg_join(s->bg);
+		free(s->bg);
+		s->bg = NULL;
+	}
+}
+
 static void sink_common(struct sink *s, uint64_t expect, uint64_t limit, const char *what)
 {
 	s->n = 0;
+	s->flushed = 0;
 	s->expect = expect;
 	s->limit = limit;
 	s->what = what;
 	s->overflow = 0;
 	s->progress = NULL;
 	s->progress_ctx = NULL;
+	s->bg = NULL;
 	memset(&s->id, 0, sizeof s->id);
 	crypto_hash_sha256_init(&s->h);
 }
@@ -148,6 +254,7 @@ void sink_init_mem(struct sink *s, struct buf *mem, uint64_t expect, uint64_t li
 
 int sink_reset(struct sink *s, struct kiln_err *err)
 {
+	sink_release(s);
 	if (s->fd >= 0) {
 		if (ftruncate(s->fd, 0) != 0 || lseek(s->fd, 0, SEEK_SET) != 0)
 			return kiln_err_set(err, KILN_EIO, "cannot rewind the %s temp file: %s",
@@ -156,6 +263,7 @@ int sink_reset(struct sink *s, struct kiln_err *err)
 		s->mem->len = 0;
 	}
 	s->n = 0;
+	s->flushed = 0;
 	s->overflow = 0;
 	crypto_hash_sha256_init(&s->h);
 	return KILN_OK;
@@ -174,7 +282,11 @@ int sink_write(struct sink *s, const void *data, size_t len, struct kiln_err *er
 		return kiln_err_set(err, KILN_ELIMIT, "%s exceeds the limit of %llu bytes",
 				    s->what, (unsigned long long)s->limit);
 	}
-	crypto_hash_sha256_update(&s->h, p, len);
+	if (s->fd >= 0 && s->n == 0 && s->bg == NULL && s->expect != UINT64_MAX &&
+	    s->expect >= KILN_OCI_HASH_THREAD_MIN)
+		s->bg = bg_start(s->fd);
+	if (s->bg == NULL)
+		crypto_hash_sha256_update(&s->h, p, len);
 	if (s->fd >= 0) {
 		size_t done = 0;
 		while (done < len) {
@@ -190,6 +302,12 @@ int sink_write(struct sink *s, const void *data, size_t len, struct kiln_err *er
 		return kiln_err_set(err, KILN_ENOMEM, "out of memory reading the %s", s->what);
 	}
 	s->n += len;
+	if (s->bg != NULL)
+		bg_publish(s->bg, s->n);
+	if (s->fd >= 0 && s->n - s->flushed >= WRITEBACK_CHUNK) {
+		platform_start_writeback(s->fd, s->flushed, s->n - s->flushed);
+		s->flushed = s->n;
+	}
 	if (s->progress != NULL)
 		s->progress(s->progress_ctx, &s->id, s->n, s->expect);
 	return KILN_OK;
@@ -199,7 +317,18 @@ int sink_finish(struct sink *s, const struct kiln_digest *want, struct kiln_err 
 {
 	struct kiln_digest got;
 	char w[KILN_DIGEST_STRLEN + 1], g[KILN_DIGEST_STRLEN + 1];
+	int io_error = 0;
 
+	if (s->bg != NULL) {
+		bg_join(s->bg);
+		s->h = s->bg->h;
+		io_error = s->bg->io_error;
+		free(s->bg);
+		s->bg = NULL;
+	}
+	if (io_error != 0)
+		return kiln_err_set(err, KILN_EIO, "cannot read the %s back to hash it: %s",
+				    s->what, strerror(io_error));
 	if (s->expect != UINT64_MAX && s->n != s->expect)
 		return kiln_err_set(err, KILN_EDIGEST, "%s is %llu bytes, its descriptor says %llu",
 				    s->what, (unsigned long long)s->n,

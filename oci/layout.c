@@ -189,6 +189,8 @@ static int lay_put_blob(struct endpoint *ep, const struct kiln_oci_descriptor *d
 		rc = sink_write(&s, src->data, src->len, err);
 	if (rc == KILN_OK)
 		rc = sink_finish(&s, &desc->digest, err);
+	else
+		sink_release(&s);
 	if (rc == KILN_OK && (fsync(fd) != 0 || fchmod(fd, 0644) != 0))
 		rc = kiln_err_set(err, KILN_EIO, "%s: %s", tmp, strerror(errno));
 	close(fd);

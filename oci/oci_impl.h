@@ -36,12 +36,16 @@ void buf_release(struct buf *b);
 /**
  * Where a blob's bytes go while they are hashed: a file descriptor or a
  * memory buffer.  Enforces @limit and, when @expect is known, that exactly
- * @expect bytes arrive.  sink_reset() starts over (for retries).
+ * @expect bytes arrive.  sink_reset() starts over (for retries).  A large
+ * blob going to a file is hashed on a second thread that reads the file
+ * behind the writer, so hashing overlaps receiving; sink_finish() or
+ * sink_release() ends that thread, and one of them must be called.
  */
 struct sink {
 	int fd;             /* >= 0: write here */
 	struct buf *mem;    /* else: append here */
 	uint64_t n;         /* bytes so far */
+	uint64_t flushed;   /* bytes handed to platform_start_writeback */
 	uint64_t expect;    /* declared size, UINT64_MAX when unknown */
 	uint64_t limit;     /* most bytes accepted */
 	const char *what;   /* "manifest", "layer", ... for messages */
@@ -50,7 +54,13 @@ struct sink {
 	kiln_oci_progress_fn *progress;
 	void *progress_ctx;
 	int overflow;       /* set when a write went past the limit */
+	struct bg_hash *bg; /* the hashing thread, or NULL: hash inline */
 };
+
+/** Blobs at least this large are hashed on a thread (see struct sink). */
+#ifndef KILN_OCI_HASH_THREAD_MIN
+#define KILN_OCI_HASH_THREAD_MIN (4u << 20)
+#endif
 
 void sink_init_fd(struct sink *s, int fd, uint64_t expect, uint64_t limit, const char *what);
 void sink_init_mem(struct sink *s, struct buf *mem, uint64_t expect, uint64_t limit,
@@ -58,10 +68,16 @@ void sink_init_mem(struct sink *s, struct buf *mem, uint64_t expect, uint64_t li
 int sink_reset(struct sink *s, struct kiln_err *err);
 /** Append; KILN_ELIMIT past the limit, KILN_EIO on a write error. */
 int sink_write(struct sink *s, const void *data, size_t len, struct kiln_err *err);
+/** End the hashing thread, if any, without a verdict (error paths). */
+void sink_release(struct sink *s);
 /** Feed the file at @path into @s; KILN_ENOTFOUND when it does not exist. */
 int sink_copy_file(struct sink *s, const char *path, struct kiln_err *err);
 /** Check the count against @expect and the hash against @want. */
 int sink_finish(struct sink *s, const struct kiln_digest *want, struct kiln_err *err);
+
+/** Ask the kernel to start writing [@offset, @offset + @len) of @fd to
+ *  disk now (platform.c; a no-op where there is no such call). */
+void platform_start_writeback(int fd, uint64_t offset, uint64_t len);
 
 /** Abbreviation "sha256:0123456789ab" for messages (20 chars + NUL). */
 void digest_short(const struct kiln_digest *d, char out[24]);

@@ -145,8 +145,11 @@ int fetch_blob_store(struct endpoint *ep, struct txn *t, const struct kiln_oci_d
 		s.progress_ctx = c->o.progress_ctx;
 		s.id = desc->digest;
 	}
-	if ((rc = ep->ops->get_blob(ep, desc, &s, err)) != KILN_OK ||
-	    (rc = sink_finish(&s, &desc->digest, err)) != KILN_OK)
+	if ((rc = ep->ops->get_blob(ep, desc, &s, err)) != KILN_OK) {
+		sink_release(&s);
+		return rc;
+	}
+	if ((rc = sink_finish(&s, &desc->digest, err)) != KILN_OK)
 		return rc;
 	st->digest = desc->digest;
 	st->verified = 1;

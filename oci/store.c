@@ -164,8 +164,11 @@ int txn_stage_mem(struct txn *t, const struct kiln_digest *d, const void *data, 
 	if ((rc = txn_stage(t, &s, err)) != KILN_OK)
 		return rc;
 	sink_init_fd(&k, s->fd, len, len, "blob");
-	if ((rc = sink_write(&k, data, len, err)) != KILN_OK ||
-	    (rc = sink_finish(&k, d, err)) != KILN_OK)
+	if ((rc = sink_write(&k, data, len, err)) != KILN_OK) {
+		sink_release(&k);
+		return rc;
+	}
+	if ((rc = sink_finish(&k, d, err)) != KILN_OK)
 		return rc;
 	s->digest = *d;
 	s->verified = 1;

@@ -122,6 +122,55 @@ static void test_sink_limits(void)
 	buf_release(&b);
 }
 
+/* A blob large enough to be hashed on a thread: right digest, a wrong
+ * one, and a retry that starts over halfway. */
+static void test_threaded_hash(void)
+{
+	enum { SIZE = KILN_OCI_HASH_THREAD_MIN + 12345 };
+	unsigned char *data = malloc(SIZE);
+	struct kiln_digest d, wrong;
+	struct kiln_err err = {0};
+	struct staged *st;
+	struct sink s;
+	struct txn t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+	for (size_t i = 0; i < SIZE; i++)
+		data[i] = (unsigned char)(i ^ (i >> 9));
+	kiln_digest_buffer(data, SIZE, &d);
+	wrong = d;
+	wrong.bytes[31] ^= 1;
+	txn_init(&t, client);
+	CU_ASSERT_EQUAL_FATAL(txn_stage(&t, &st, NULL), KILN_OK);
+	sink_init_fd(&s, st->fd, SIZE, SIZE, "layer");
+	/* Half, then a retry from the start in uneven pieces. */
+	CU_ASSERT_EQUAL(sink_write(&s, data, SIZE / 2, NULL), KILN_OK);
+	CU_ASSERT_PTR_NOT_NULL(s.bg);
+	CU_ASSERT_EQUAL(sink_reset(&s, NULL), KILN_OK);
+	for (size_t off = 0; off < SIZE;) {
+		size_t n = SIZE - off < 70001 ? SIZE - off : 70001;
+		CU_ASSERT_EQUAL_FATAL(sink_write(&s, data + off, n, NULL), KILN_OK);
+		off += n;
+	}
+	CU_ASSERT_EQUAL(sink_finish(&s, &d, &err), KILN_OK);
+	CU_ASSERT_PTR_NULL(s.bg);
+	/* The same bytes against a wrong digest. */
+	sink_init_fd(&s, st->fd, SIZE, SIZE, "layer");
+	CU_ASSERT_EQUAL(sink_reset(&s, NULL), KILN_OK);
+	CU_ASSERT_EQUAL(sink_write(&s, data, SIZE, NULL), KILN_OK);
+	CU_ASSERT_EQUAL(sink_finish(&s, &wrong, &err), KILN_EDIGEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "layer digest mismatch"));
+	/* An abandoned transfer: release ends the thread. */
+	sink_init_fd(&s, st->fd, SIZE, SIZE, "layer");
+	CU_ASSERT_EQUAL(sink_reset(&s, NULL), KILN_OK);
+	CU_ASSERT_EQUAL(sink_write(&s, data, SIZE / 3, NULL), KILN_OK);
+	sink_release(&s);
+	CU_ASSERT_PTR_NULL(s.bg);
+	txn_release(&t);
+	CU_ASSERT_EQUAL(count_in("tmp"), 0);
+	free(data);
+}
+
 /* Many processes commit the same blob while others read it: a reader sees
  * the whole blob or none, and nothing is left in tmp/. */
 static void test_concurrent_writers(void)
@@ -325,6 +374,7 @@ void kiln_test_oci_store(void)
 	CU_add_test(s, "commit", test_commit);
 	CU_add_test(s, "abort leaves nothing", test_abort_leaves_nothing);
 	CU_add_test(s, "sink limits", test_sink_limits);
+	CU_add_test(s, "hashing on a thread", test_threaded_hash);
 	CU_add_test(s, "concurrent writers", test_concurrent_writers);
 	CU_add_test(s, "verify finds damage", test_verify_finds_damage);
 	CU_add_test(s, "pull from a layout", test_layout_pull);
