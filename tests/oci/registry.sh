@@ -59,6 +59,10 @@ check "no progress output when stderr is not a terminal" \
 script -qec "'$KILN' pull --store '$T/s-tty' '$PLAIN/kiln/big:1'" /dev/null >"$T/tty.out" 2>&1
 check "a progress bar on a terminal" grep -q "100%.*MiB/s" "$T/tty.out"
 
+expect_err "a layer above --max-blob-size is refused" "wasm layer is 3000015 bytes, more than the limit of 1048576" \
+	"$T/o" pull --store "$T/s-limit" --max-blob-size 1M "$PLAIN/kiln/big:1"
+check "... and nothing is stored" [ -z "$(find "$T/s-limit" -type f)" ]
+
 # concurrent pulls of one artifact into one store
 pids=""
 for i in 1 2 3 4; do
@@ -84,4 +88,4 @@ check "the repaired blob is right" cmp -s "$blob" "$T/big.wasm"
 expect_ok "store verify is clean again" "$T/o" store verify --store "$T/s-conc"
 "$KILN" store path --store "$T/s-conc" >"$T/o" 2>&1
 check "store path prints the absolute store" [ "$(cat "$T/o")" = "$(realpath "$T/s-conc")" ]
-rm -rf "$T/s-conc" "$T/s-tty" "$T/s-notty"
+rm -rf "$T/s-conc" "$T/s-tty" "$T/s-notty" "$T/s-limit"
