@@ -300,15 +300,36 @@ static int transient(CURLcode cc)
 	}
 }
 
+/* Append "NAME: VALUE" to *@list, or "NAME:" (which tells libcurl not to
+ * send its own) when @value is NULL.  The line is built in sodium memory
+ * because it may hold credentials.  Returns non-zero when out of memory. */
+static int add_header(struct curl_slist **list, const char *name, const char *value)
+{
+	size_t n = strlen(name) + (value ? strlen(value) : 0) + 3;
+	char *line = sodium_malloc(n);
+	struct curl_slist *l;
+
+	if (line == NULL)
+		return -1;
+	fmt(line, n, value ? "%s: %s" : "%s:%s", name, value ? value : "");
+	l = curl_slist_append(*list, line);
+	sodium_free(line);
+	if (l == NULL)
+		return -1;
+	*list = l;
+	return 0;
+}
+
 /* One request to one URL, no redirects.  Returns KILN_OK when an HTTP
- * answer arrived (any status), KILN_ENETWORK for a transient failure
- * (retry), and other codes for failures a retry cannot fix. */
+ * answer arrived (any status); KILN_ENETWORK when none did, with
+ * @resp->transient saying whether a retry may help; other codes for
+ * verdicts of our own (size, digest, limit) that no retry can change. */
 static int transfer(struct kiln_oci_client *c, const struct http_req *req, const char *url,
 		    const char *authz, struct http_resp *resp, struct kiln_err *err)
 {
 	CURL *h = c->curl;
 	struct curl_slist *hdrs = NULL;
-	char line[KILN_OCI_MEDIATYPE_MAX * 4 + 64], ebuf[CURL_ERROR_SIZE] = "";
+	char ebuf[CURL_ERROR_SIZE] = "";
 	struct xfer x;
 	CURLcode cc;
 	int rc = KILN_OK;
@@ -339,39 +360,13 @@ static int transfer(struct kiln_oci_client *c, const struct http_req *req, const
 	if (c->ca_file != NULL)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 
-	if (authz != NULL && authz[0] != '\0') {
-		struct curl_slist *l;
-		size_t n = strlen(authz) + 32;
-		char *a = sodium_malloc(n);
-		if (a == NULL)
-			return kiln_err_set(err, KILN_ENOMEM, "out of memory");
-		fmt(a, n, "Authorization: %s", authz);
-		l = curl_slist_append(hdrs, a);
-		sodium_free(a);
-		if (l == NULL)
-			goto nomem;
-		hdrs = l;
-	}
-	if (req->accept != NULL) {
-		struct curl_slist *l;
-		fmt(line, sizeof line, "Accept: %s", req->accept);
-		if ((l = curl_slist_append(hdrs, line)) == NULL)
-			goto nomem;
-		hdrs = l;
-	}
-	if (req->content_type != NULL) {
-		struct curl_slist *l;
-		fmt(line, sizeof line, "Content-Type: %s", req->content_type);
-		if ((l = curl_slist_append(hdrs, line)) == NULL)
-			goto nomem;
-		hdrs = l;
-	}
-	{
-		/* No "Expect: 100-continue" round trip before uploads. */
-		struct curl_slist *l = curl_slist_append(hdrs, "Expect:");
-		if (l == NULL)
-			goto nomem;
-		hdrs = l;
+	if ((authz != NULL && authz[0] != '\0' && add_header(&hdrs, "Authorization", authz)) ||
+	    (req->accept != NULL && add_header(&hdrs, "Accept", req->accept)) ||
+	    (req->content_type != NULL && add_header(&hdrs, "Content-Type", req->content_type)) ||
+	    /* No "Expect: 100-continue" round trip before uploads. */
+	    add_header(&hdrs, "Expect", NULL)) {
+		curl_slist_free_all(hdrs);
+		return kiln_err_set(err, KILN_ENOMEM, "out of memory");
 	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 
@@ -427,13 +422,11 @@ static int transfer(struct kiln_oci_client *c, const struct http_req *req, const
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 out:
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL); /* @ebuf is about to go */
 	if (x.up_fd >= 0)
 		close(x.up_fd);
 	curl_slist_free_all(hdrs);
 	return rc;
-nomem:
-	curl_slist_free_all(hdrs);
-	return kiln_err_set(err, KILN_ENOMEM, "out of memory");
 }
 
 static void sleep_ms(unsigned ms)

@@ -217,6 +217,30 @@ static int check_locked_signature(const struct kiln_oci_lock_entry *e,
 	return KILN_OK;
 }
 
+/* The layer must start a core module, whether it was just staged in @t or
+ * already sat verified at @path. */
+static int check_layer_head(const struct txn *t, const struct kiln_oci_descriptor *layer,
+			    const char *path, struct kiln_err *err)
+{
+	const struct staged *last = t->n > 0 ? &t->blobs[t->n - 1] : NULL;
+	unsigned char head[8];
+	ssize_t got = -1;
+	int rc;
+
+	if (last != NULL && kiln_digest_equal(&last->digest, &layer->digest)) {
+		got = pread(last->fd, head, sizeof head, 0);
+	} else {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			got = pread(fd, head, sizeof head, 0);
+			close(fd);
+		}
+	}
+	if ((rc = wasm_check_header(head, got < 0 ? 0 : (size_t)got, err)) != KILN_OK)
+		kiln_err_prefix(err, "wasm layer");
+	return rc;
+}
+
 int kiln_oci_pull(struct kiln_oci_client *c, const struct kiln_oci_ref *ref,
 		  const struct kiln_oci_pubkey *key, const struct kiln_oci_lock_entry *locked,
 		  struct kiln_oci_artifact *out, struct kiln_err *err)
@@ -226,7 +250,6 @@ int kiln_oci_pull(struct kiln_oci_client *c, const struct kiln_oci_ref *ref,
 	struct txn t;
 	struct buf config = {0};
 	const struct kiln_digest *top;
-	unsigned char head[8];
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -256,24 +279,8 @@ int kiln_oci_pull(struct kiln_oci_client *c, const struct kiln_oci_ref *ref,
 	if ((rc = fetch_blob_store(ep, &t, &r.m.layers[0], c->o.max_blob_size, "wasm layer",
 				   out->path, sizeof out->path, err)) != KILN_OK)
 		goto out;
-	/* The first bytes must start a core module, wherever they now are. */
-	{
-		struct staged *last = t.n > 0 ? &t.blobs[t.n - 1] : NULL;
-		int fd = -1;
-		ssize_t got;
-		if (last != NULL && kiln_digest_equal(&last->digest, &r.m.layers[0].digest))
-			got = pread(last->fd, head, sizeof head, 0);
-		else if ((fd = open(out->path, O_RDONLY | O_CLOEXEC)) >= 0)
-			got = pread(fd, head, sizeof head, 0);
-		else
-			got = -1;
-		if (fd >= 0)
-			close(fd);
-		if ((rc = wasm_check_header(head, got < 0 ? 0 : (size_t)got, err)) != KILN_OK) {
-			kiln_err_prefix(err, "wasm layer");
-			goto out;
-		}
-	}
+	if ((rc = check_layer_head(&t, &r.m.layers[0], out->path, err)) != KILN_OK)
+		goto out;
 	if ((rc = txn_stage_mem(&t, &r.manifest.digest, r.body.data, r.body.len, err)) != KILN_OK ||
 	    (r.has_index && (rc = txn_stage_mem(&t, &r.index.digest, r.index_body.data,
 						r.index_body.len, err)) != KILN_OK))

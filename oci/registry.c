@@ -213,7 +213,6 @@ static int authenticate(struct registry *r, const struct http_resp *resp, struct
 	struct challenge ch;
 	struct creds *cr = NULL;
 	int had_basic = strncmp(r->authz, "Basic ", 6) == 0;
-	int had_bearer = strncmp(r->authz, "Bearer ", 7) == 0;
 	int rc;
 
 	if (resp->www_auth[0] == '\0' || challenge_parse(resp->www_auth, &ch) != KILN_OK)
@@ -236,14 +235,11 @@ static int authenticate(struct registry *r, const struct http_resp *resp, struct
 		else if ((rc = set_basic(r, cr, err)) == KILN_OK)
 			fmt(r->user, sizeof r->user, "%s", cr->user);
 	} else if (strcasecmp(ch.scheme, "Bearer") == 0) {
+		/* A token for a wider scope, or a fresh one for an expired one;
+		 * registry_do() bounds the rounds. */
 		if (ch.realm[0] == '\0')
 			rc = kiln_err_set(err, KILN_EAUTH, "%.200s: Bearer challenge without a realm",
 					  r->host);
-		else if (had_bearer && strstr(resp->www_auth, "insufficient_scope") == NULL &&
-			 strstr(resp->www_auth, "invalid_token") != NULL)
-			rc = kiln_err_set(err, KILN_EAUTH,
-					  "%.200s refused the token from %.200s (HTTP 401)",
-					  r->host, ch.realm);
 		else
 			rc = fetch_token(r, &ch, cr, err);
 	} else {
