@@ -195,13 +195,12 @@ int kiln_oci_client_new(const struct kiln_oci_options *o, struct kiln_oci_client
 	}
 	c->o = *o;
 	c->insecure = copy_strings(o->insecure_hosts, o->n_insecure_hosts);
-	c->resolve = copy_strings(o->resolve, o->n_resolve);
 	c->o.insecure_hosts = NULL;
 	c->o.resolve = NULL;
 	c->o.store_dir = NULL;
 	c->o.auth_file = NULL;
 	c->o.ca_file = NULL;
-	if (c->insecure == NULL || c->resolve == NULL) {
+	if (c->insecure == NULL) {
 		rc = kiln_err_set(err, KILN_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -219,7 +218,7 @@ int kiln_oci_client_new(const struct kiln_oci_options *o, struct kiln_oci_client
 					  o->resolve[i]);
 			goto out;
 		}
-		l = curl_slist_append(c->resolve_list, o->resolve[i]);
+		l = curl_slist_append(c->resolve_list, o->resolve[i]); /* copies */
 		if (l == NULL) {
 			rc = kiln_err_set(err, KILN_ENOMEM, "out of memory");
 			goto out;
@@ -270,7 +269,6 @@ void kiln_oci_client_free(struct kiln_oci_client *c)
 		curl_easy_cleanup(c->curl);
 	curl_slist_free_all(c->resolve_list);
 	free_strings(c->insecure);
-	free_strings(c->resolve);
 	free(c->ca_file);
 	/* The parsed auth file holds passwords; jansson frees, it cannot wipe. */
 	json_decref(c->auths);

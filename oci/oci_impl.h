@@ -360,8 +360,6 @@ struct kiln_oci_client {
 	struct kiln_oci_options o;
 	char store[KILN_OCI_PATH_MAX];
 	char **insecure; /* copies of o.insecure_hosts */
-	char **resolve;  /* copies of o.resolve */
-	char *auth_file;
 	char *ca_file;
 	void *curl;      /* CURL *, reused so that connections are kept alive */
 	void *resolve_list; /* struct curl_slist * */

@@ -75,7 +75,12 @@ expect_ok "https: push with --ca-file" "$T/o" \
 expect_ok "https: pull with --ca-file" "$T/o" \
 	pull --store "$T/s-tls" --resolve "$TLS:127.0.0.1" --ca-file "$T/tls.crt" "$TLS/kiln/a:1"
 check "https: the module arrived" cmp -s "$(field path "$T/o")" "$T/a.wasm"
-expect_err "https: an https registry is not spoken to in plain HTTP" "Empty reply|reset|HTTP 400|Received HTTP/0.9|unexpected|network" "$T/o" \
+expect_err "https: --insecure-registry means plain HTTP, which a TLS registry refuses" "Empty reply|reset|HTTP 400|Received HTTP/0.9|unexpected|network" "$T/o" \
 	pull --store "$T/s-tls2" --retries 0 --resolve "$TLS:127.0.0.1" --insecure-registry "$TLS" "$TLS/kiln/a:1"
 stop_pid "$TLS_PID"
+PLAIN_AS_NAME=plain.test:${PLAIN#127.0.0.1:}
+expect_err "https: a registry that is not loopback gets HTTPS, never plain HTTP" "TLS: " "$T/o" \
+	pull --store "$T/s-tls2" --retries 0 --resolve "$PLAIN_AS_NAME:127.0.0.1" "$PLAIN_AS_NAME/kiln/a:1.0"
+expect_ok "https: ... unless it is named with --insecure-registry" "$T/o" \
+	pull --store "$T/s-tls2" --resolve "$PLAIN_AS_NAME:127.0.0.1" --insecure-registry plain.test "$PLAIN_AS_NAME/kiln/a:1.0"
 rm -rf "$T/s-basic" "$T/s-basic2" "$T/s-basic3" "$T/s-token" "$T/s-token2" "$T/s-tls" "$T/s-tls2"
