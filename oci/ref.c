@@ -162,6 +162,19 @@ static int tag_check(const char *tag, size_t len, const char *text, struct kiln_
 	return KILN_OK;
 }
 
+/* The tag between @start and @end, checked, into @ref->tag. */
+static int take_tag(const char *start, const char *end, const char *text,
+		    struct kiln_oci_ref *ref, struct kiln_err *err)
+{
+	size_t tlen = (size_t)(end - start);
+	int rc = tag_check(start, tlen, text, err);
+	if (rc == KILN_OK) {
+		memcpy(ref->tag, start, tlen);
+		ref->tag[tlen] = '\0';
+	}
+	return rc;
+}
+
 static int digest_part(const char *d, const char *text, struct kiln_oci_ref *ref,
 		       struct kiln_err *err)
 {
@@ -207,14 +220,7 @@ static int parse_layout(const char *text, struct kiln_oci_ref *ref, struct kiln_
 		return kiln_err_set(err, KILN_EREF, "\"%.100s...\": directory name too long", text);
 	memcpy(ref->dir, rest, dlen);
 	ref->dir[dlen] = '\0';
-	if (colon != NULL) {
-		size_t tlen = (size_t)(end - colon - 1);
-		if ((rc = tag_check(colon + 1, tlen, text, err)) != KILN_OK)
-			return rc;
-		memcpy(ref->tag, colon + 1, tlen);
-		ref->tag[tlen] = '\0';
-	}
-	return KILN_OK;
+	return colon != NULL ? take_tag(colon + 1, end, text, ref, err) : KILN_OK;
 }
 
 static int parse_registry(const char *text, struct kiln_oci_ref *ref, struct kiln_err *err)
@@ -273,14 +279,7 @@ static int parse_registry(const char *text, struct kiln_oci_ref *ref, struct kil
 	}
 	memcpy(ref->repository, path, plen);
 	ref->repository[plen] = '\0';
-	if (colon != NULL) {
-		size_t tlen = (size_t)(end - colon - 1);
-		if ((rc = tag_check(colon + 1, tlen, text, err)) != KILN_OK)
-			return rc;
-		memcpy(ref->tag, colon + 1, tlen);
-		ref->tag[tlen] = '\0';
-	}
-	return KILN_OK;
+	return colon != NULL ? take_tag(colon + 1, end, text, ref, err) : KILN_OK;
 }
 
 int kiln_oci_ref_parse(const char *text, unsigned flags, struct kiln_oci_ref *ref,
