@@ -17,6 +17,16 @@ struct kiln_verb {
 /* The verb table, in compiler/kiln.c. */
 extern const struct kiln_verb kiln_verbs[];
 
+/* OCI verbs (cli_pull.c, cli_push.c, cli_sign.c, cli_store.c). */
+int kiln_cmd_pull(int argc, char **argv);
+int kiln_cmd_lock(int argc, char **argv);
+int kiln_cmd_push(int argc, char **argv);
+int kiln_cmd_mirror(int argc, char **argv);
+int kiln_cmd_keygen(int argc, char **argv);
+int kiln_cmd_sign(int argc, char **argv);
+int kiln_cmd_verify(int argc, char **argv);
+int kiln_cmd_store(int argc, char **argv);
+
 /** Print "kiln: " and the message to stderr; returns 1 for `return`. */
 int kiln_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -10,7 +10,12 @@
 #include <CUnit/CUnit.h>
 
 #define KILN_UNIT_SUITES \
-	X(status)
+	X(status) \
+	X(oci_ref) \
+	X(oci_manifest) \
+	X(oci_sign) \
+	X(oci_lock) \
+	X(oci_store)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES
