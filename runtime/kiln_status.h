@@ -137,7 +137,8 @@ static inline void kiln_err_prefix(struct kiln_err *err, const char *prefix)
 	plen = strlen(prefix);
 	if (plen > cap - 2)
 		plen = cap - 2;
-	mlen = strnlen(err->msg, cap);
+	for (mlen = 0; mlen < cap && err->msg[mlen] != '\0'; mlen++)
+		;
 	keep = mlen < cap - plen - 2 ? mlen : cap - plen - 2;
 	memmove(err->msg + plen + 2, err->msg, keep);
 	memcpy(err->msg, prefix, plen);
