@@ -10,7 +10,10 @@
 #include <CUnit/CUnit.h>
 
 #define KILN_UNIT_SUITES \
-	X(status)
+	X(status) \
+	X(args) \
+	X(host_world) \
+	X(mangle)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES
