@@ -36,6 +36,22 @@ static inline const char *kiln_module_label(const struct kiln_wasm_module *m)
 	return m->name != NULL ? m->name : "module";
 }
 
+/* ---- index spaces (index_space.c) ------------------------------------ */
+
+/** The import of kind @kind that has @index in that kind's index space. */
+const struct kiln_wasm_import *kiln_nth_import(const struct kiln_wasm_module *m,
+					       enum kiln_wasm_kind kind, uint32_t index);
+/** Type of function @func_index (imported or defined), or NULL. */
+const struct kiln_wasm_functype *kiln_functype_of(const struct kiln_wasm_module *m,
+						  uint32_t func_index);
+/** Type of global/table/memory @index into *@out; false when out of range. */
+bool kiln_globaltype_of(const struct kiln_wasm_module *m, uint32_t index,
+			struct kiln_wasm_globaltype *out);
+bool kiln_tabletype_of(const struct kiln_wasm_module *m, uint32_t index,
+		       struct kiln_wasm_tabletype *out);
+bool kiln_memtype_of(const struct kiln_wasm_module *m, uint32_t index,
+		     struct kiln_wasm_limits *out);
+
 /* ---- host world (host_world.c) ---------------------------------------- */
 
 /** A function the host world provides.  `sig` is params ':' results, one

@@ -156,70 +156,45 @@ void kiln_import_type_format(const struct kiln_wasm_module *m, const struct kiln
 	}
 }
 
-/* The import of kind @kind with index @index in that kind's index space. */
-static const struct kiln_wasm_import *nth_import(const struct kiln_wasm_module *m,
-						 enum kiln_wasm_kind kind, uint32_t index)
-{
-	for (uint32_t i = 0; i < m->nimports; i++)
-		if (m->imports[i].kind == kind && index-- == 0)
-			return &m->imports[i];
-	return NULL;
-}
-
 void kiln_export_type_format(const struct kiln_wasm_module *m, const struct kiln_wasm_export *exp,
 			     char *buf, size_t size)
 {
 	struct sbuf sb = sb_init(buf, size);
-	const struct kiln_wasm_import *imp = NULL;
-	uint32_t i = exp->index;
+	const struct kiln_wasm_functype *ft;
+	struct kiln_wasm_globaltype g;
+	struct kiln_wasm_tabletype t;
+	struct kiln_wasm_limits l;
 
 	switch (exp->kind) {
 	case KILN_WASM_KIND_FUNC:
-		imp = i < m->nimported_funcs ? nth_import(m, exp->kind, i) : NULL;
-		if (imp != NULL)
-			sb_functype_index(&sb, m, imp->desc.type_index);
-		else if (i >= m->nimported_funcs && i - m->nimported_funcs < m->nfuncs)
-			sb_functype_index(&sb, m, m->funcs[i - m->nimported_funcs]);
-		else
-			sb_add(&sb, "?");
-		return;
+		ft = kiln_functype_of(m, exp->index);
+		if (ft != NULL) {
+			sb_functype(&sb, ft);
+			return;
+		}
+		break;
 	case KILN_WASM_KIND_TABLE:
-		imp = i < m->nimported_tables ? nth_import(m, exp->kind, i) : NULL;
-		if (imp != NULL) {
-			kiln_import_type_format(m, imp, buf, size);
-		} else if (i >= m->nimported_tables && i - m->nimported_tables < m->ntables) {
-			const struct kiln_wasm_tabletype *t = &m->tables[i - m->nimported_tables];
-			sb_type(&sb, t->reftype);
+		if (kiln_tabletype_of(m, exp->index, &t)) {
+			sb_type(&sb, t.reftype);
 			sb_add(&sb, " ");
-			sb_limits(&sb, &t->limits);
-		} else {
-			sb_add(&sb, "?");
+			sb_limits(&sb, &t.limits);
+			return;
 		}
-		return;
+		break;
 	case KILN_WASM_KIND_MEMORY:
-		imp = i < m->nimported_mems ? nth_import(m, exp->kind, i) : NULL;
-		if (imp != NULL) {
-			kiln_import_type_format(m, imp, buf, size);
-		} else if (i >= m->nimported_mems && i - m->nimported_mems < m->nmems) {
-			sb_limits(&sb, &m->mems[i - m->nimported_mems]);
+		if (kiln_memtype_of(m, exp->index, &l)) {
+			sb_limits(&sb, &l);
 			sb_add(&sb, " pages");
-		} else {
-			sb_add(&sb, "?");
+			return;
 		}
-		return;
+		break;
 	case KILN_WASM_KIND_GLOBAL:
-		imp = i < m->nimported_globals ? nth_import(m, exp->kind, i) : NULL;
-		if (imp != NULL) {
-			kiln_import_type_format(m, imp, buf, size);
-		} else if (i >= m->nimported_globals && i - m->nimported_globals < m->nglobals) {
-			const struct kiln_wasm_globaltype *g =
-				&m->globals[i - m->nimported_globals].type;
-			sb_add(&sb, "%s", g->mut ? "mut " : "");
-			sb_type(&sb, g->valtype);
-		} else {
-			sb_add(&sb, "?");
+		if (kiln_globaltype_of(m, exp->index, &g)) {
+			sb_add(&sb, "%s", g.mut ? "mut " : "");
+			sb_type(&sb, g.valtype);
+			return;
 		}
-		return;
+		break;
 	}
 	sb_add(&sb, "?");
 }
