@@ -14,7 +14,8 @@
 	X(args) \
 	X(glue) \
 	X(host_world) \
-	X(mangle)
+	X(mangle) \
+	X(wasm_reader)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES
