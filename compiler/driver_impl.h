@@ -41,9 +41,6 @@ static inline const char *kiln_module_label(const struct kiln_wasm_module *m)
 /** The import of kind @kind that has @index in that kind's index space. */
 const struct kiln_wasm_import *kiln_nth_import(const struct kiln_wasm_module *m,
 					       enum kiln_wasm_kind kind, uint32_t index);
-/** Type of function @func_index (imported or defined), or NULL. */
-const struct kiln_wasm_functype *kiln_functype_of(const struct kiln_wasm_module *m,
-						  uint32_t func_index);
 /** Type of global/table/memory @index into *@out; false when out of range. */
 bool kiln_globaltype_of(const struct kiln_wasm_module *m, uint32_t index,
 			struct kiln_wasm_globaltype *out);
@@ -93,6 +90,14 @@ bool kiln_opt_level_valid(const char *level);
  * uppercase hex digits.  Returns 0, or -1 on a write error.
  */
 int kiln_mangle(FILE *out, const uint8_t *s, size_t len);
+
+/**
+ * Copy @len bytes of @s into @out for display: control bytes (< 0x20 and
+ * 0x7f) and backslashes become \xNN escapes, so that a hostile name
+ * cannot drive a terminal; other bytes (UTF-8 included) are kept.  Always
+ * NUL-terminated; a result that does not fit ends in "...".
+ */
+void kiln_escape(const uint8_t *s, size_t len, char *out, size_t size);
 
 /** Text name of a value type byte ("i32", "funcref"), or NULL if unknown. */
 const char *kiln_valtype_name(uint8_t type);
@@ -193,6 +198,27 @@ int kiln_spawn(char *const argv[], const char *cwd, struct kiln_proc *proc,
 
 /** Free what kiln_spawn captured; the struct itself is the caller's. */
 void kiln_proc_release(struct kiln_proc *proc);
+
+/** Kill (SIGKILL) and reap the child kiln_spawn is waiting for, if any.
+ *  Async-signal-safe: for signal handlers that clean up and exit. */
+void kiln_spawn_kill_child(void);
+
+/* ---- the driver (compile.c) -------------------------------------------- */
+
+/**
+ * kiln_compile, with the tools' diagnostics (when there is more than one
+ * line of them), unprovided imports and -v progress written to @diag, each
+ * line prefixed with the input's name.  @diag may be NULL (kiln_compile).
+ */
+int kiln_compile_diag(const struct kiln_compile_opts *opts, FILE *diag, struct kiln_err *err)
+	__attribute__((warn_unused_result));
+
+/**
+ * Install SIGINT, SIGTERM and SIGHUP handlers that, while kiln_compile runs,
+ * kill the running tool and remove the temporaries before the process dies
+ * of the signal.  For the CLI; call once.
+ */
+void kiln_compile_cleanup_on_signals(void);
 
 /* ---- .kiln.meta reader (inspect.c) ------------------------------------- */
 

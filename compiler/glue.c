@@ -221,7 +221,7 @@ static int emit_exports(struct glue *g)
 
 		switch (e->kind) {
 		case KILN_WASM_KIND_FUNC:
-			ft = kiln_functype_of(m, e->index);
+			ft = kiln_wasm_func_type(m, e->index);
 			ok = ft != NULL;
 			if (!ok)
 				break;
@@ -277,7 +277,7 @@ static int emit_exports(struct glue *g)
 		c_string(f, e->name.data, e->name.len);
 		switch (e->kind) {
 		case KILN_WASM_KIND_FUNC:
-			ft = kiln_functype_of(m, e->index);
+			ft = kiln_wasm_func_type(m, e->index);
 			fprintf(f, ", KILN_EXTERN_FUNC, %u, %u, ", ft->nparams, ft->nresults);
 			if (ft->nparams + ft->nresults)
 				fprintf(f, "kiln_glue_types_e%u", i);

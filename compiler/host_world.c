@@ -145,22 +145,23 @@ static char *unprovided_reason(const struct kiln_wasm_module *m, const struct ki
 			       bool *oom)
 {
 	const struct kiln_host_func *hf;
-	char have[160], want[160];
+	char have[160], want[160], mod[128], name[128];
 	char *reason = NULL;
 	int n = -1;
 
 	*oom = false;
+	kiln_escape(imp->module.data, imp->module.len, mod, sizeof mod);
+	kiln_escape(imp->name.data, imp->name.len, name, sizeof name);
 	hf = kiln_host_world_find(imp->module.data, imp->module.len, imp->name.data, imp->name.len);
 	if (hf == NULL) {
 		if (!module_known(imp->module.data, imp->module.len))
 			n = asprintf(&reason,
-				     "module \"%.*s\" is not part of the host world "
+				     "module \"%s\" is not part of the host world "
 				     "(wasi_snapshot_preview1, kiln)",
-				     (int)imp->module.len, (const char *)imp->module.data);
+				     mod);
 		else
-			n = asprintf(&reason, "the host world has no \"%.*s\" in module \"%.*s\"",
-				     (int)imp->name.len, (const char *)imp->name.data,
-				     (int)imp->module.len, (const char *)imp->module.data);
+			n = asprintf(&reason, "the host world has no \"%s\" in module \"%s\"",
+				     name, mod);
 	} else if (imp->kind != KILN_WASM_KIND_FUNC) {
 		n = asprintf(&reason, "imported as a %s, but the host world provides a function",
 			     kiln_kind_name(imp->kind));

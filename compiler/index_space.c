@@ -1,9 +1,9 @@
 /*
- * index_space.c — types of functions, tables, memories and globals by
- * index.  Each index space starts with the imports of that kind, then the
- * module's own definitions.  Out-of-range indices give NULL/false: these
- * helpers are used on modules whose indices have been checked, but must not
- * read out of bounds if one was not.
+ * index_space.c — types of tables, memories and globals by index (for
+ * functions, see kiln_wasm_func_type).  Each index space starts with the
+ * imports of that kind, then the module's own definitions.  Out-of-range
+ * indices give NULL/false: these helpers are used on modules whose indices
+ * have been checked, but must not read out of bounds if one was not.
  */
 #include "driver_impl.h"
 
@@ -14,24 +14,6 @@ const struct kiln_wasm_import *kiln_nth_import(const struct kiln_wasm_module *m,
 		if (m->imports[i].kind == kind && index-- == 0)
 			return &m->imports[i];
 	return NULL;
-}
-
-const struct kiln_wasm_functype *kiln_functype_of(const struct kiln_wasm_module *m,
-						  uint32_t func_index)
-{
-	uint32_t type;
-	if (func_index < m->nimported_funcs) {
-		const struct kiln_wasm_import *imp =
-			kiln_nth_import(m, KILN_WASM_KIND_FUNC, func_index);
-		if (imp == NULL)
-			return NULL;
-		type = imp->desc.type_index;
-	} else if (func_index - m->nimported_funcs < m->nfuncs) {
-		type = m->funcs[func_index - m->nimported_funcs];
-	} else {
-		return NULL;
-	}
-	return type < m->ntypes ? &m->types[type] : NULL;
 }
 
 bool kiln_globaltype_of(const struct kiln_wasm_module *m, uint32_t index,

@@ -25,6 +25,35 @@ int kiln_mangle(FILE *out, const uint8_t *s, size_t len)
 	return 0;
 }
 
+void kiln_escape(const uint8_t *s, size_t len, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	if (size == 0)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = s[i];
+		bool plain = c >= 0x20 && c != 0x7f && c != '\\';
+		size_t need = plain ? 1 : 4;
+		if (o + need + 1 > size) {
+			if (size >= 4) {
+				memcpy(out + size - 4, "...", 3);
+				o = size - 1;
+			}
+			break;
+		}
+		if (plain) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
 const char *kiln_valtype_name(uint8_t type)
 {
 	switch (type) {
@@ -167,7 +196,7 @@ void kiln_export_type_format(const struct kiln_wasm_module *m, const struct kiln
 
 	switch (exp->kind) {
 	case KILN_WASM_KIND_FUNC:
-		ft = kiln_functype_of(m, exp->index);
+		ft = kiln_wasm_func_type(m, exp->index);
 		if (ft != NULL) {
 			sb_functype(&sb, ft);
 			return;

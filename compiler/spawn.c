@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,18 @@ extern char **environ;
 #ifndef KILN_SPAWN_CAPTURE_MAX
 #define KILN_SPAWN_CAPTURE_MAX (1024 * 1024)
 #endif
+
+/* The child being waited for, for kiln_spawn_kill_child (0: none). */
+static volatile sig_atomic_t current_child;
+
+void kiln_spawn_kill_child(void)
+{
+	pid_t pid = (pid_t)current_child;
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
 
 struct capture {
 	int fd;
@@ -109,6 +122,7 @@ int kiln_spawn(char *const argv[], const char *cwd, struct kiln_proc *proc, stru
 				  "cannot run %s: %s", argv[0], strerror(e));
 		goto out;
 	}
+	current_child = pid;
 	close(outp[1]);
 	close(errp[1]);
 	outp[1] = errp[1] = -1;
@@ -169,6 +183,7 @@ out:
 				break;
 			}
 		}
+		current_child = 0;
 		if (WIFSIGNALED(wstatus)) {
 			proc->signaled = true;
 			proc->status = 128 + WTERMSIG(wstatus);
