@@ -14,6 +14,7 @@
 	X(args) \
 	X(glue) \
 	X(host_world) \
+	X(inspect) \
 	X(mangle) \
 	X(wasm_reader)
 
