@@ -15,6 +15,7 @@
 static int cmd_version(int argc, char **argv);
 
 const struct kiln_verb kiln_verbs[] = {
+	{"compile", "compile a .wasm into a sandboxed native object", kiln_cmd_compile},
 	{"inspect", "show the kiln metadata of an object or binary", kiln_cmd_inspect},
 	{"check-imports", "check a .wasm's imports against the host world", kiln_cmd_check_imports},
 	{"version", "print kiln's version", cmd_version},
