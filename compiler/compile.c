@@ -96,6 +96,7 @@ struct ctx {
 	char wasm2c_version[32];
 	char wasm2c[PATH_MAX];        /* the programs, relative paths made absolute */
 	char cc[PATH_MAX];
+	const char *cc_name;          /* cc as given, for the metadata */
 	struct timespec t0;
 };
 
@@ -425,6 +426,7 @@ static int find_programs(struct ctx *c)
 		cc = getenv("CC");
 	if (cc == NULL || cc[0] == '\0')
 		cc = "cc";
+	c->cc_name = cc;
 	if ((rc = resolve_program(c, w, c->wasm2c, sizeof c->wasm2c)) != KILN_OK)
 		return rc;
 	return resolve_program(c, cc, c->cc, sizeof c->cc);
@@ -544,6 +546,14 @@ static int find_include_dir(struct ctx *c, char *out, size_t size)
 			    c->in);
 }
 
+/*
+ * cc flags: -fPIC so that the object links into Debian's default PIE
+ * executables (and shared objects); no -g and relative file names, so that
+ * the object does not depend on the work directory.  wasm2c 1.0.32's output
+ * does all its type punning through memcpy, so -fno-strict-aliasing is not
+ * needed.  Warnings are the compiler's defaults: the generated C is not
+ * ours to lint, and real errors are reported.
+ */
 static int run_cc(struct ctx *c)
 {
 	char inc[PATH_MAX], iflag[PATH_MAX + 8], oflag[8];
@@ -717,7 +727,7 @@ int kiln_compile_diag(const struct kiln_compile_opts *opts, FILE *diag, struct k
 	mi.wasm2c_version = c.wasm2c_version;
 	mi.fuel = !opts->no_fuel;
 	mi.max_memory = opts->max_memory;
-	mi.cc = c.cc;
+	mi.cc = c.cc_name; /* as given: no path of this machine */
 	mi.opt_level = opts->opt_level != NULL ? opts->opt_level : "2";
 	mi.m = m;
 	if ((rc = kiln_meta_build(&mi, &meta, err)) != KILN_OK)

@@ -4,6 +4,7 @@ include tests/wasm/build.mk
 include tests/spec/build.mk
 include tests/spec/reject.mk
 include tests/e2e/build.mk
+include tests/bench/compile.mk
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
 UNIT_BIN  := $(BUILD)/bin/$(FLAVOR)/kiln-unit

@@ -409,6 +409,15 @@ check "the kept instrumented wasm validates" wasm-validate "$OUT/keep/ext.wasm"
 compile_ok "compile again" "$O/again.o" "$OUT/basic.wasm"
 check "same input, same object (reproducible)" cmp "$O/basic.o" "$O/again.o"
 check "same object with --keep-temps" cmp "$O/basic.o" "$O/keep.o"
+mkdir -p "$OUT/elsewhere/tmp"
+cp "$OUT/basic.wasm" "$OUT/elsewhere/renamed.wasm"
+kiln_abs=$(cd "$(dirname "$KILN")" && pwd)/$(basename "$KILN")
+if (cd "$OUT/elsewhere" && TMPDIR=$(pwd)/tmp "$kiln_abs" compile renamed.wasm -o far.o --name ext) \
+	>"$LOG" 2>&1 && cmp "$O/basic.o" "$OUT/elsewhere/far.o" >>"$LOG" 2>&1; then
+	ok "same object from another directory, input path and TMPDIR"
+else
+	fail "same object from another directory, input path and TMPDIR" "$(cat "$LOG")"
+fi
 check "no temporary path in the object" sh -c "! grep -q kiln-compile- '$O/basic.o'"
 compile_ok "compile with -v" "$O/verbose.o" "$OUT/basic.wasm" -v
 check "-v shows the steps" grep -q 'run: .*wasm2c' "$LOG"
