@@ -326,12 +326,16 @@ static int make_workdir(struct ctx *c)
 		if (realpath(o->keep_temps, c->dir) == NULL)
 			return kiln_err_set(c->err, KILN_EIO, "%s: cannot use %s: %s", c->in,
 					    o->keep_temps, strerror(errno));
+		if (strlen(c->dir) + 2 + KILN_NAME_MAX + 16 > sizeof temps.files[0])
+			return kiln_err_set(c->err, KILN_EIO, "%s: --keep-temps path too long",
+					    c->in);
 	} else {
 		const char *tmp = getenv("TMPDIR");
 		if (tmp == NULL || tmp[0] != '/')
 			tmp = "/tmp";
+		/* room for the files' names too, checked before anything exists */
 		n = snprintf(c->dir, sizeof c->dir, "%s/kiln-compile-XXXXXX", tmp);
-		if (n < 0 || (size_t)n >= sizeof c->dir)
+		if (n < 0 || (size_t)n + 2 + KILN_NAME_MAX + 16 > sizeof temps.files[0])
 			return kiln_err_set(c->err, KILN_EIO, "%s: TMPDIR is too long", c->in);
 		if (mkdtemp(c->dir) == NULL)
 			return kiln_err_set(c->err, KILN_EIO,
@@ -339,16 +343,14 @@ static int make_workdir(struct ctx *c)
 					    c->in, tmp, strerror(errno));
 		c->made_dir = true;
 	}
-	/* publish the temporaries for the signal handler */
+	/* publish the temporaries for the signal handler (the lengths fit:
+	 * checked above) */
 	temps.armed = 0;
 	temps.keep_dir = o->keep_temps != NULL;
 	snprintf(temps.dir, sizeof temps.dir, "%s", c->dir);
-	for (size_t i = 0; i < NTEMPS; i++) {
-		n = snprintf(temps.files[i], sizeof temps.files[i], "%s/%s%s", c->dir, o->name,
-			     temp_suffixes[i]);
-		if (n < 0 || (size_t)n >= sizeof temps.files[i])
-			return kiln_err_set(c->err, KILN_EIO, "%s: temporary path too long", c->in);
-	}
+	for (size_t i = 0; i < NTEMPS; i++)
+		snprintf(temps.files[i], sizeof temps.files[i], "%s/%s%s", c->dir, o->name,
+			 temp_suffixes[i]);
 	temps.out_tmp[0] = '\0';
 	temps.armed = 1;
 	return KILN_OK;
