@@ -11,7 +11,10 @@
 
 #define KILN_UNIT_SUITES \
 	X(status) \
-	X(wasm_reader)
+	X(wasm_reader) \
+	X(wasm_writer) \
+	X(fuel) \
+	X(memcap)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES
