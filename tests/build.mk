@@ -2,6 +2,7 @@
 # fixtures to UNIT_DEPS / UNIT_EXTRA_OBJS.
 include tests/wasm/build.mk
 include tests/spec/build.mk
+include tests/fuel/build.mk
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
 UNIT_BIN  := $(BUILD)/bin/$(FLAVOR)/kiln-unit
