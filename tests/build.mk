@@ -3,6 +3,7 @@
 include tests/wasm/build.mk
 include tests/spec/build.mk
 include tests/fuel/build.mk
+include tests/fuzz/build.mk
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
 UNIT_BIN  := $(BUILD)/bin/$(FLAVOR)/kiln-unit

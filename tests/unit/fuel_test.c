@@ -396,6 +396,29 @@ static void test_bad_name_section_kept(void)
 	kiln_wasm_free(m);
 }
 
+/* Function names are renumbered even when the label names next to them
+ * have a layout kiln does not know: those bytes are kept. */
+static void test_odd_label_names_kept(void)
+{
+	static const uint8_t mod[] = {
+		HDR,
+		0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+		0x03, 0x02, 0x01, 0x00,
+		0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,
+		0x00, 0x0f, 0x04, 'n', 'a', 'm', 'e',
+		0x01, 0x04, 0x01, 0x00, 0x01, 'f',
+		0x03, 0x02, 0xff, 0xff,
+	};
+	static const uint8_t want[] = {0x01, 0x04, 0x01, 0x01, 0x01, 'f', 0x03, 0x02, 0xff, 0xff};
+	struct kiln_wasm_module *m = NULL;
+	struct kiln_err err;
+	CU_ASSERT_EQUAL_FATAL(kiln_wasm_read(mod, sizeof mod, "l.wasm", &m, &err), KILN_OK);
+	CU_ASSERT_EQUAL_FATAL(kiln_fuel_instrument(m, &err), KILN_OK);
+	CU_ASSERT_EQUAL_FATAL(m->customs[0].payload.len, sizeof want);
+	CU_ASSERT_EQUAL(memcmp(m->customs[0].payload.data, want, sizeof want), 0);
+	kiln_wasm_free(m);
+}
+
 /* Instrumenting twice is refused; the first result is intact. */
 static void test_second_pass_refused(void)
 {
@@ -418,5 +441,6 @@ void kiln_test_fuel(void)
 	CU_add_test(s, "existing import reused", test_existing_import_reused);
 	CU_add_test(s, "refusals leave the module unchanged", test_refusals);
 	CU_add_test(s, "bad name section kept", test_bad_name_section_kept);
+	CU_add_test(s, "odd label names kept", test_odd_label_names_kept);
 	CU_add_test(s, "second pass refused", test_second_pass_refused);
 }
