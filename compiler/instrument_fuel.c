@@ -203,7 +203,8 @@ static void n_namemap(const struct fuel *f, struct nrd *r, struct kiln_wbuf *w, 
 /*
  * Rewrite a "name" section's function indices: subsections 1 (function
  * names), 2 (local names) and 3 (label names) are keyed by function
- * index; the others are copied as they are.  A section that does not parse
+ * index; the others are copied as they are, and so is a label subsection
+ * of another layout.  A section whose function or local names do not parse
  * is left alone (wasm2c judges it as before): *@out stays NULL.
  */
 static int rename_section(const struct fuel *f, const struct kiln_wasm_custom *c, uint8_t **out,
@@ -238,6 +239,14 @@ static int rename_section(const struct fuel *f, const struct kiln_wasm_custom *c
 			}
 		} else {
 			kiln_wbuf_bytes(&sub, s.p + s.pos, size);
+			s.pos = s.end;
+		}
+		if (id == 3 && (s.bad || s.pos != s.end)) {
+			/* label names were never standardised; a producer that
+			 * laid them out differently keeps its bytes */
+			sub.len = 0;
+			kiln_wbuf_bytes(&sub, r.p + r.pos, size);
+			s.bad = false;
 			s.pos = s.end;
 		}
 		if (s.bad || s.pos != s.end) {

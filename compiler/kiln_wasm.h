@@ -348,7 +348,10 @@ void kiln_wasm_free(struct kiln_wasm_module *m);
 const struct kiln_wasm_functype *kiln_wasm_func_type(const struct kiln_wasm_module *m,
 						     uint32_t func_index);
 
-/** Name of an opcode ("i32.add", "memory.copy", "v128.load"), for messages. */
+/** Name of an opcode ("i32.add", "memory.copy", "v128.load"), for messages;
+ *  "illegal opcode" for none.  @op as in kiln_wasm_insn (a byte, or
+ *  0xfc00 | sub); SIMD and atomic instructions as (prefix << 16) | sub,
+ *  e.g. 0xfd0000 for v128.load. */
 const char *kiln_wasm_opcode_name(uint32_t op);
 
 #endif /* KILN_WASM_H */

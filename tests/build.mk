@@ -2,6 +2,8 @@
 # fixtures to UNIT_DEPS / UNIT_EXTRA_OBJS.
 include tests/wasm/build.mk
 include tests/spec/build.mk
+include tests/fuel/build.mk
+include tests/fuzz/build.mk
 include tests/spec/reject.mk
 include tests/e2e/build.mk
 include tests/bench/compile.mk

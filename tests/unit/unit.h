@@ -16,7 +16,10 @@
 	X(host_world) \
 	X(inspect) \
 	X(mangle) \
-	X(wasm_reader)
+	X(wasm_reader) \
+	X(wasm_writer) \
+	X(fuel) \
+	X(memcap)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES

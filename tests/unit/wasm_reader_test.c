@@ -555,6 +555,48 @@ static void test_mutations(void)
 	free(buf);
 }
 
+/* Random bytes behind a valid header: any status, never a crash. */
+static void test_garbage(void)
+{
+	uint32_t seed = 99;
+	for (int iter = 0; iter < 2000; iter++) {
+		uint8_t buf[512] = {HDR};
+		struct kiln_wasm_module *m = NULL;
+		struct kiln_err err;
+		size_t len;
+		uint8_t *copy;
+		seed = seed * 1103515245u + 12345u;
+		len = 8 + (seed >> 16) % (sizeof buf - 8);
+		for (size_t i = 8; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[i] = (uint8_t)(seed >> 16);
+		}
+		/* bias towards real section ids so that decoding goes deeper */
+		buf[8] = (uint8_t)(buf[8] % 13);
+		copy = malloc(len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+		memcpy(copy, buf, len);
+		if (kiln_wasm_read(copy, len, "junk.wasm", &m, &err) == KILN_OK)
+			kiln_wasm_free(m);
+		else
+			CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "junk.wasm: "));
+		free(copy);
+	}
+}
+
+/* Over the module size limit: refused before a byte is read or copied. */
+static void test_too_large(void)
+{
+	static const uint8_t tiny[8] = {HDR};
+	struct kiln_wasm_module *m = NULL;
+	struct kiln_err err;
+	CU_ASSERT_EQUAL(kiln_wasm_read(tiny, (size_t)KILN_WASM_MAX_MODULE_BYTES + 1, "big.wasm", &m,
+				       &err),
+			KILN_ELIMIT);
+	CU_ASSERT_PTR_NULL(m);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "exceeds kiln's limit"));
+}
+
 static void test_read_file_errors(void)
 {
 	struct kiln_wasm_module *m = (struct kiln_wasm_module *)1;
@@ -577,5 +619,7 @@ void kiln_test_wasm_reader(void)
 	CU_add_test(s, "opcode names", test_opcode_names);
 	CU_add_test(s, "truncated at every byte", test_truncated_everywhere);
 	CU_add_test(s, "random mutations", test_mutations);
+	CU_add_test(s, "garbage after the header", test_garbage);
+	CU_add_test(s, "module over the size limit", test_too_large);
 	CU_add_test(s, "read_file errors", test_read_file_errors);
 }
