@@ -38,6 +38,7 @@ int kiln_cmd_check_imports(int argc, char **argv)
 	}
 	if (kiln_wasm_read_file(argv[1], &m, &err) != KILN_OK ||
 	    kiln_imports_check(m, &r, &err) != KILN_OK) {
+		kiln_sanitize(err.msg); /* it may quote the module's names */
 		kiln_cli_fail("%s", err.msg);
 		goto out;
 	}

@@ -92,7 +92,9 @@ int kiln_cmd_compile(int argc, char **argv)
 		return kiln_cli_fail("compile: --max-memory: %s", err.msg);
 
 	kiln_compile_cleanup_on_signals();
-	if (kiln_compile_diag(&o, stderr, &err) != KILN_OK)
+	if (kiln_compile_diag(&o, stderr, &err) != KILN_OK) {
+		kiln_sanitize(err.msg); /* it may quote the module's names */
 		return kiln_cli_fail("%s", err.msg);
+	}
 	return 0;
 }

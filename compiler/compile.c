@@ -75,13 +75,18 @@ static void on_signal(int sig)
 
 void kiln_compile_cleanup_on_signals(void)
 {
-	struct sigaction sa;
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa, old;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		/* a signal ignored by our parent (nohup, a background job) stays
+		 * ignored */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -276,6 +281,7 @@ static int report_lines(struct ctx *c, int code, const char *what, const char *t
 					clean_wasm2c_line(p, len, work_name, line, sizeof line);
 				else
 					snprintf(line, sizeof line, "%.*s", (int)len, p);
+				kiln_sanitize(line);
 				fprintf(c->diag, "%s: %s\n", c->in, line);
 			}
 			p += len + (nl != NULL);

@@ -99,6 +99,10 @@ int kiln_mangle(FILE *out, const uint8_t *s, size_t len);
  */
 void kiln_escape(const uint8_t *s, size_t len, char *out, size_t size);
 
+/** Replace control bytes (< 0x20 and 0x7f) in @s by '?', in place: for
+ *  messages that may quote a module's bytes, right before they are shown. */
+void kiln_sanitize(char *s);
+
 /** Text name of a value type byte ("i32", "funcref"), or NULL if unknown. */
 const char *kiln_valtype_name(uint8_t type);
 

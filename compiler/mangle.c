@@ -54,6 +54,13 @@ void kiln_escape(const uint8_t *s, size_t len, char *out, size_t size)
 	out[o] = '\0';
 }
 
+void kiln_sanitize(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 const char *kiln_valtype_name(uint8_t type)
 {
 	switch (type) {

@@ -140,10 +140,40 @@ static void test_import_export_format(void)
 	CU_ASSERT_PTR_NULL(kiln_valtype_name(0x01));
 }
 
+static void test_escape_and_sanitize(void)
+{
+	static const struct {
+		const char *in;
+		size_t len, size;
+		const char *out;
+	} cases[] = {
+		{"plain", 5, 32, "plain"},
+		{"\x1b[31mred", 8, 32, "\\x1b[31mred"},
+		{"a\\b", 3, 32, "a\\x5cb"},
+		{"nul\0x", 5, 32, "nul\\x00x"},
+		{"caf\xc3\xa9", 5, 32, "caf\xc3\xa9"},
+		{"\x7f", 1, 32, "\\x7f"},
+		{"abcdefghij", 10, 8, "abcd..."},
+		{"\n\n\n\n", 4, 8, "\\x0a..."},
+		{"", 0, 4, ""},
+	};
+	char buf[32], msg[] = "export \"\x1b[2J\n\x7f\"";
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		kiln_escape((const uint8_t *)cases[i].in, cases[i].len, buf, cases[i].size);
+		CU_ASSERT_STRING_EQUAL(buf, cases[i].out);
+		if (strcmp(buf, cases[i].out) != 0)
+			fprintf(stderr, "\n  case %zu: got [%s]\n", i, buf);
+		CU_ASSERT(strlen(buf) < cases[i].size);
+	}
+	kiln_sanitize(msg);
+	CU_ASSERT_STRING_EQUAL(msg, "export \"?[2J??\"");
+}
+
 void kiln_test_mangle(void)
 {
 	CU_pSuite s = CU_add_suite("mangle", NULL, NULL);
 	CU_add_test(s, "mangle_table", test_mangle_table);
 	CU_add_test(s, "functype_format", test_functype_format);
 	CU_add_test(s, "import_export_format", test_import_export_format);
+	CU_add_test(s, "escape_and_sanitize", test_escape_and_sanitize);
 }
