@@ -291,8 +291,8 @@ static int report_lines(struct ctx *c, int code, const char *what, const char *t
 		return kiln_err_set(c->err, code, "%s: %s", c->in, what);
 	if (nlines == 1)
 		return kiln_err_set(c->err, code, "%s: %s%s", c->in, what, first);
-	return kiln_err_set(c->err, code, "%s: %s%s (%zu lines of diagnostics above)", c->in, what,
-			    first, nlines);
+	return kiln_err_set(c->err, code, "%s: %s%s (%zu lines of diagnostics%s)", c->in, what,
+			    first, nlines, c->diag != NULL ? " above" : "");
 }
 
 /* ---- the steps ---------------------------------------------------------- */
