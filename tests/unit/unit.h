@@ -12,6 +12,7 @@
 #define KILN_UNIT_SUITES \
 	X(status) \
 	X(args) \
+	X(compile) \
 	X(glue) \
 	X(host_world) \
 	X(inspect) \
