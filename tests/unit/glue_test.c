@@ -27,7 +27,7 @@ static uint8_t t5[] = {KILN_WASM_FUNCREF, KILN_WASM_EXTERNREF, KILN_WASM_FUNCREF
 struct twin {
 	struct kiln_wasm_module m;
 	struct kiln_wasm_functype types[6];
-	struct kiln_wasm_import imports[5];
+	struct kiln_wasm_import imports[6];
 	uint32_t funcs[3];
 	struct kiln_wasm_global globals[1];
 	struct kiln_wasm_tabletype tables[1];
@@ -48,11 +48,11 @@ static void twin_init(struct twin *t)
 		enum kiln_wasm_kind kind;
 		uint32_t index;
 	} ex[] = {
-		{"add", KILN_WASM_KIND_FUNC, 3},  {"multi", KILN_WASM_KIND_FUNC, 4},
-		{"refs", KILN_WASM_KIND_FUNC, 5}, {"__kiln_fuel", KILN_WASM_KIND_GLOBAL, 1},
+		{"add", KILN_WASM_KIND_FUNC, 4},  {"multi", KILN_WASM_KIND_FUNC, 5},
+		{"refs", KILN_WASM_KIND_FUNC, 6}, {"__kiln_fuel", KILN_WASM_KIND_GLOBAL, 1},
 		{"g", KILN_WASM_KIND_GLOBAL, 0},  {"mem", KILN_WASM_KIND_MEMORY, 0},
-		{"t", KILN_WASM_KIND_TABLE, 0},   {"weird name-Z!", KILN_WASM_KIND_FUNC, 3},
-		{"ZZ", KILN_WASM_KIND_FUNC, 4},
+		{"t", KILN_WASM_KIND_TABLE, 0},   {"weird name-Z!", KILN_WASM_KIND_FUNC, 4},
+		{"ZZ", KILN_WASM_KIND_FUNC, 5},
 	};
 	memset(t, 0, sizeof *t);
 	t->types[0] = (struct kiln_wasm_functype){4, 1, t0};
@@ -81,6 +81,10 @@ static void twin_init(struct twin *t)
 	t->imports[4].name = S("g");
 	t->imports[4].kind = KILN_WASM_KIND_GLOBAL;
 	t->imports[4].desc.global = (struct kiln_wasm_globaltype){KILN_WASM_I32, true};
+	t->imports[5].module = S("a0");
+	t->imports[5].name = S("f");
+	t->imports[5].kind = KILN_WASM_KIND_FUNC;
+	t->imports[5].desc.type_index = 1;
 	t->funcs[0] = 3;
 	t->funcs[1] = 4;
 	t->funcs[2] = 5;
@@ -91,8 +95,8 @@ static void twin_init(struct twin *t)
 	t->m.types = t->types;
 	t->m.ntypes = 6;
 	t->m.imports = t->imports;
-	t->m.nimports = 5;
-	t->m.nimported_funcs = 3;
+	t->m.nimports = 6;
+	t->m.nimported_funcs = 4;
 	t->m.nimported_mems = 1;
 	t->m.nimported_globals = 1;
 	t->m.funcs = t->funcs;
@@ -160,7 +164,7 @@ static void test_metadata(void)
 	CU_ASSERT(json_is_true(json_object_get(doc, "fuel")));
 	imports = json_object_get(doc, "imports");
 	exports = json_object_get(doc, "exports");
-	CU_ASSERT_EQUAL(json_array_size(imports), 5);
+	CU_ASSERT_EQUAL(json_array_size(imports), 6);
 	CU_ASSERT_EQUAL(json_array_size(exports), 9);
 	CU_ASSERT_STRING_EQUAL(
 		json_string_value(json_object_get(json_array_get(imports, 0), "signature")),
@@ -228,11 +232,12 @@ static void test_glue_text(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(g, "const struct kiln_module_desc kiln_module_glue_t = {"));
 	/* instantiate takes import modules sorted by their bytes */
 	p1 = strstr(g, "(struct Z_aZ2Db_instance_t *)import_ctx[0]");
-	p2 = strstr(g, "(struct Z_env_instance_t *)import_ctx[1]");
-	p3 = strstr(g, "(struct Z_wasi_snapshot_preview1_instance_t *)import_ctx[3]");
+	p2 = strstr(g, "(struct Z_a0_instance_t *)import_ctx[1]");
+	p3 = strstr(g, "(struct Z_wasi_snapshot_preview1_instance_t *)import_ctx[4]");
 	CU_ASSERT(p1 != NULL && p2 != NULL && p3 != NULL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(g, "(struct Z_kiln_instance_t *)import_ctx[2]"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(g, "\t\"a-b\",\n\t\"env\",\n\t\"kiln\",\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(g, "(struct Z_env_instance_t *)import_ctx[2]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(g, "(struct Z_kiln_instance_t *)import_ctx[3]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(g, "\t\"a-b\",\n\t\"a0\",\n\t\"env\",\n\t\"kiln\",\n"));
 	/* exports sorted (strcmp): ZZ __kiln_fuel add g mem multi refs t weird */
 	p1 = strstr(g, "\t{\"ZZ\", KILN_EXTERN_FUNC, 1, 4,");
 	p2 = strstr(g, "\t{\"__kiln_fuel\", KILN_EXTERN_GLOBAL, 1, 1,");
@@ -264,7 +269,7 @@ static void test_glue_text(void)
 	t.m.exports[0].index = 99;
 	CU_ASSERT_PTR_NULL(gen(&t, "glue_t", &rc, &err));
 	CU_ASSERT_EQUAL(rc, KILN_EINVALID);
-	t.m.exports[0].index = 3;
+	t.m.exports[0].index = 4;
 	/* a name that is not an identifier */
 	CU_ASSERT_PTR_NULL(gen(&t, "x-y", &rc, &err));
 	CU_ASSERT_EQUAL(rc, KILN_EINVAL);
@@ -303,7 +308,11 @@ static void test_export_memory(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "reserved"));
 	/* no memory at all: nothing to do, .memory is NULL */
 	t.m.nexports = 4;
-	t.m.nimports = 3;
+	t.m.nimports = 3; /* the three first function imports */
+	t.m.nimported_funcs = 3;
+	t.m.exports[0].index = 3;
+	t.m.exports[1].index = 4;
+	t.m.exports[2].index = 5;
 	t.m.nimported_mems = 0;
 	t.m.nimported_globals = 0;
 	t.m.exports[3].index = 0; /* __kiln_fuel is global 0 now */
@@ -372,13 +381,14 @@ static void test_glue_compiles(void)
 	free(g);
 	twin_release(&t);
 	{
-		char *argv[] = {"gcc", "-c", "-O1", "-fPIC", inc, "glue.c", "-o", "glue-gcc.o",
-				NULL};
+		/* a context pointer in the wrong order is an incompatible pointer */
+		char *argv[] = {"gcc", "-c", "-O1", "-fPIC", "-Werror=incompatible-pointer-types",
+				inc, "glue.c", "-o", "glue-gcc.o", NULL};
 		CU_ASSERT_EQUAL(run(argv, dir), 0);
 	}
 	{
-		char *argv[] = {"clang", "-c", "-O1", "-fPIC", inc, "glue.c", "-o", "glue-clang.o",
-				NULL};
+		char *argv[] = {"clang", "-c", "-O1", "-fPIC", "-Werror=incompatible-pointer-types",
+				inc, "glue.c", "-o", "glue-clang.o", NULL};
 		CU_ASSERT_EQUAL(run(argv, dir), 0);
 	}
 	{
