@@ -81,18 +81,38 @@ static unsigned section_rank(unsigned id)
 
 /* ---- errors ---------------------------------------------------------- */
 
+/* A name from the module, quoted for a message: control bytes, quotes
+ * and backslashes escaped (a module must not drive the user's terminal),
+ * at most 32 bytes of it. */
+static void quote_name(struct kiln_wasm_bytes name, char *buf, size_t n)
+{
+	size_t o = 0;
+	for (uint32_t i = 0; i < name.len && i < 32 && o + 5 < n; i++) {
+		uint8_t c = name.data[i];
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+			o += (size_t)snprintf(buf + o, n - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	if (name.len > 32 && o + 4 < n) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+}
+
 static void func_context(struct rd *r, char *buf, size_t n)
 {
 	const struct kiln_wasm_module *m = r->m;
+	char quoted[32 * 4 + 8];
 	buf[0] = '\0';
 	if (r->func < 0)
 		return;
 	for (uint32_t i = 0; i < m->nexports; i++) {
 		if (m->exports[i].kind == KILN_WASM_KIND_FUNC &&
 		    m->exports[i].index == (uint32_t)r->func) {
-			snprintf(buf, n, "function %u (export \"%.*s\"), ", (unsigned)r->func,
-				 (int)(m->exports[i].name.len > 64 ? 64 : m->exports[i].name.len),
-				 (const char *)m->exports[i].name.data);
+			quote_name(m->exports[i].name, quoted, sizeof quoted);
+			snprintf(buf, n, "function %u (export \"%s\"), ", (unsigned)r->func, quoted);
 			return;
 		}
 	}
@@ -102,7 +122,7 @@ static void func_context(struct rd *r, char *buf, size_t n)
 static __attribute__((format(printf, 4, 5))) int fail(struct rd *r, int code, size_t off,
 						      const char *fmt, ...)
 {
-	char msg[200], ctx[112];
+	char msg[200], ctx[176];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);

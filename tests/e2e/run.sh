@@ -299,8 +299,14 @@ fails_with "check-imports: the kind mismatch explained" 1 \
 compile_ok "compile: an imported memory (--allow-unknown-imports)" "$O/imported_mem.o" \
 	"$OUT/imported_mem.wasm" --allow-unknown-imports
 has "inspect: the imported memory" 'memory +env\.memory +1\.\. pages' "$KILN" inspect "$O/imported_mem.o"
-compile_fail "compile: no raw control byte in a message quoting a name" '"vec\?\[2J"' \
+compile_fail "compile: a message quoting a name with an escape byte" '"vec(\?|\\x1b)\[2J"' \
 	"$OUT/hostile-simd.wasm" --allow-unknown-imports
+if "$KILN" compile "$OUT/hostile-simd.wasm" -o "$O/x.o" --name ext 2>&1 | tr -d '\n' |
+	grep -q "$(printf '\033')"; then
+	fail "compile: no raw escape byte reaches the terminal"
+else
+	ok "compile: no raw escape byte reaches the terminal"
+fi
 fails_with "check-imports: control bytes are escaped" 1 '\\x1b\[31mevil' "$KILN" check-imports "$OUT/hostile.wasm"
 if "$KILN" check-imports "$OUT/hostile.wasm" 2>&1 | tr -d '\n' | grep -q "$(printf '\033')"; then
 	fail "check-imports: no raw escape byte reaches the terminal"

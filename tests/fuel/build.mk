@@ -29,3 +29,9 @@ $(FUEL_RUN_BIN): tests/fuel/harness.c $(FUEL_DIR)/plain.c $(FUEL_DIR)/fueled.c
 CHECKS += check-fuel
 check-fuel: $(FUEL_RUN_BIN)
 	@sh tests/run-suite.sh $(RESULTS) fuel $(FUEL_RUN_BIN)
+
+# What the charges cost at run time (not a test: numbers only).
+bench: bench-fuel
+bench-fuel: $(FUEL_RUN_BIN)
+	@$(FUEL_RUN_BIN) --bench
+.PHONY: bench-fuel

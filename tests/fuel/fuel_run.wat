@@ -70,7 +70,17 @@
   (func (export "via_passive") (param i32) (result i32)
     (table.init $t $later (i32.const 7) (i32.const 0) (i32.const 1))
     (call_indirect $t (type $i_i) (local.get 0) (i32.const 7)))
-  ;; a loop that computes something, with a nested loop and memory
+  ;; a loop the C compiler cannot fold into a formula (for the bench)
+  (func (export "lcg") (param $n i32) (result i32) (local $x i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $x (i32.add (i32.mul (local.get $x) (i32.const 1103515245))
+                               (i32.const 12345)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (local.get $x))
+  ;; a loop that computes something, with a call and memory
   (func (export "sum_squares") (param $n i32) (result i64) (local $i i32) (local $acc i64)
     (block $done
       (loop $next

@@ -6,9 +6,13 @@
  * costs exactly what the static charges say, and that both builds compute
  * the same results (so renumbering kept every call on its target).
  * Ends with "fuel: N passed, M failed".
+ *
+ * `fuel-run --bench` instead times both builds (for `make bench`).
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "wasm-rt-impl.h"
 
@@ -151,6 +155,7 @@ static void test_same_results(void)
 			same &= Z_plainZ_via_passive(&plain, x) == Z_fueledZ_via_passive(&fueled, x);
 			same &= Z_plainZ_sum_squares(&plain, x * 10) ==
 				Z_fueledZ_sum_squares(&fueled, x * 10);
+			same &= Z_plainZ_lcg(&plain, x * 1000) == Z_fueledZ_lcg(&fueled, x * 1000);
 		}
 		/* spot values, so that "same" cannot mean "same and wrong" */
 		same &= Z_fueledZ_fib(&fueled, 19) == 4181;
@@ -164,7 +169,56 @@ static void test_same_results(void)
 	      "plain and fueled builds compute the same results");
 }
 
-int main(void)
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Best of five, in nanoseconds per unit of work. */
+#define TIME(result, units, call)                                                        \
+	do {                                                                             \
+		double best_ = 1e30;                                                     \
+		for (int rep_ = 0; rep_ < 5; rep_++) {                                   \
+			double t0_ = now();                                              \
+			(void)(call);                                                    \
+			double t_ = now() - t0_;                                         \
+			if (t_ < best_)                                                  \
+				best_ = t_;                                              \
+		}                                                                        \
+		(result) = best_ * 1e9 / (units);                                        \
+	} while (0)
+
+static int bench(void)
+{
+	static const struct {
+		const char *name;
+		double units;
+	} rows[] = {{"lcg(100000000)    ns/iteration", 1e8},
+		    {"fib(30)           ns/call", 2692537},
+		    {"sum_squares(1e7)  ns/iteration", 1e7}};
+	double p[3], f[3];
+	*fuel() = INT64_MAX / 2;
+	if (wasm_rt_impl_try() != WASM_RT_TRAP_NONE) {
+		printf("bench: trapped\n");
+		return 1;
+	}
+	TIME(p[0], rows[0].units, Z_plainZ_lcg(&plain, 100000000));
+	TIME(f[0], rows[0].units, Z_fueledZ_lcg(&fueled, 100000000));
+	TIME(p[1], rows[1].units, Z_plainZ_fib(&plain, 30));
+	TIME(f[1], rows[1].units, Z_fueledZ_fib(&fueled, 30));
+	TIME(p[2], rows[2].units, Z_plainZ_sum_squares(&plain, 10000000));
+	TIME(f[2], rows[2].units, Z_fueledZ_sum_squares(&fueled, 10000000));
+	printf("fuel overhead, wasm2c 1.0.32 + cc -O2, best of 5:\n");
+	printf("  %-32s %10s %10s %9s\n", "", "plain", "fueled", "overhead");
+	for (int i = 0; i < 3; i++)
+		printf("  %-32s %10.3f %10.3f %8.1f%%\n", rows[i].name, p[i], f[i],
+		       (f[i] / p[i] - 1) * 100);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	wasm_rt_init();
 	Z_plain_init_module();
@@ -179,6 +233,8 @@ int main(void)
 		return 1;
 	}
 	Z_fueled_instantiate(&fueled, NULL, NULL);
+	if (argc > 1 && strcmp(argv[1], "--bench") == 0)
+		return bench();
 	check(exhausted_calls == 1 && *fuel() == -2,
 	      "the start function is charged (2 instructions, from 0 to -2)");
 	test_spin();

@@ -317,6 +317,24 @@ static void test_simd_message(void)
 					"by wasm2c 1.0.32");
 }
 
+/* An export name with control bytes is escaped in the message. */
+static void test_hostile_export_name(void)
+{
+	static const uint8_t mod[] = {
+		HDR,
+		TYPE_V,
+		FUNC_1,
+		0x07, 0x08, 0x01, 0x04, 0x1b, '[', '2', '\n', 0x00, 0x00,
+		CODE_1(4), 0x00, 0xfd, 0x0c, 0x0b,
+	};
+	struct kiln_wasm_module *m;
+	struct kiln_err err;
+	CU_ASSERT_EQUAL(kiln_wasm_read(mod, sizeof mod, "esc.wasm", &m, &err), KILN_EUNSUPPORTED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "(export \"\\x1b[2\\x0a\")"));
+	CU_ASSERT_PTR_NULL(strchr(err.msg, 0x1b));
+	CU_ASSERT_PTR_NULL(strchr(err.msg, '\n'));
+}
+
 /* A v128 in a type is blamed on the first function that uses the type. */
 static void test_simd_signature(void)
 {
@@ -613,6 +631,7 @@ void kiln_test_wasm_reader(void)
 	CU_add_test(s, "hostile inputs (table)", test_hostile_table);
 	CU_add_test(s, "SIMD refusal message", test_simd_message);
 	CU_add_test(s, "SIMD in a signature", test_simd_signature);
+	CU_add_test(s, "hostile export name escaped", test_hostile_export_name);
 	CU_add_test(s, "valid edge forms", test_valid_edge_forms);
 	CU_add_test(s, "fixture fields", test_fixture_fields);
 	CU_add_test(s, "fixture opcodes named", test_fixture_opcodes_named);
