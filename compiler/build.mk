@@ -15,3 +15,5 @@ $(COMPILER_LIB): $(COMPILER_OBJS) $(WIT_OBJS)
 $(KILN_BIN): $(OBJ)/compiler/kiln.o $(COMPILER_LIB) $(OCI_LIB) $(FLAVOR_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(KILN_LDFLAGS) -o $@ $(OBJ)/compiler/kiln.o $(COMPILER_LIB) $(OCI_LIB) $(KILN_LDLIBS)
+
+MAN_PAGES += docs/kiln-compile.1 docs/kiln-inspect.1 docs/kiln-check-imports.1

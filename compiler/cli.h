@@ -26,6 +26,11 @@ int kiln_cmd_keygen(int argc, char **argv);
 int kiln_cmd_sign(int argc, char **argv);
 int kiln_cmd_verify(int argc, char **argv);
 int kiln_cmd_store(int argc, char **argv);
+/* Verbs of the compile driver (cli_compile.c, cli_inspect.c,
+ * cli_check_imports.c). */
+int kiln_cmd_compile(int argc, char **argv);
+int kiln_cmd_inspect(int argc, char **argv);
+int kiln_cmd_check_imports(int argc, char **argv);
 
 /** Print "kiln: " and the message to stderr; returns 1 for `return`. */
 int kiln_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

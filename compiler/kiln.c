@@ -15,15 +15,18 @@
 static int cmd_version(int argc, char **argv);
 
 const struct kiln_verb kiln_verbs[] = {
-	{"version", "print kiln's version", cmd_version},
 	{"pull", "fetch and verify an extension into the store", kiln_cmd_pull},
 	{"lock", "resolve references and write kiln.lock", kiln_cmd_lock},
+	{"compile", "compile a .wasm into a sandboxed native object", kiln_cmd_compile},
+	{"check-imports", "check a .wasm's imports against the host world", kiln_cmd_check_imports},
+	{"inspect", "show the kiln metadata of an object or binary", kiln_cmd_inspect},
 	{"push", "package a .wasm as an OCI artifact and push it", kiln_cmd_push},
 	{"mirror", "copy a verified artifact and its signature", kiln_cmd_mirror},
 	{"keygen", "make an Ed25519 signing key pair", kiln_cmd_keygen},
 	{"sign", "sign an artifact (cosign simple signing)", kiln_cmd_sign},
 	{"verify", "check an artifact's signature", kiln_cmd_verify},
 	{"store", "verify the content-addressed store", kiln_cmd_store},
+	{"version", "print kiln's version", cmd_version},
 	{NULL, NULL, NULL},
 };
 

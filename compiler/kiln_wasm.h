@@ -135,8 +135,10 @@ struct kiln_wasm_globaltype {
  * One instruction.  `op` is the opcode byte, or 0xfc00 | sub-opcode for the
  * 0xfc prefix (saturating truncation, bulk memory, table operations).
  * Immediates, by opcode:
- *   block, loop, if          imm.block: KILN_WASM_BLOCK_EMPTY, a value type
- *                            (negative: (int8_t)0x7f etc.), or a type index
+ *   block, loop, if          imm.block: the block type as its s33 LEB128
+ *                            value: KILN_WASM_BLOCK_EMPTY, a value type
+ *                            (negative: 0x7f i32 -> -1, 0x6f -> -17, i.e.
+ *                            (int8_t)(byte | 0x80)), or a type index (>= 0)
  *   br, br_if                imm.index (label depth)
  *   br_table                 imm.list: `count` label depths then the default
  *                            label, stored at side[first .. first+count]
@@ -305,6 +307,11 @@ struct kiln_wasm_module {
 	 * pass); the writer emits exactly these, so an empty section that was
 	 * present survives a round trip. */
 	uint32_t present;
+
+	/* malloc'd blocks that passes point byte strings into (a rewritten
+	 * "name" section, for instance); freed with the module */
+	void **owned;
+	uint32_t nowned;
 };
 
 /**
@@ -341,7 +348,10 @@ void kiln_wasm_free(struct kiln_wasm_module *m);
 const struct kiln_wasm_functype *kiln_wasm_func_type(const struct kiln_wasm_module *m,
 						     uint32_t func_index);
 
-/** Name of an opcode ("i32.add", "memory.copy", "v128.load"), for messages. */
+/** Name of an opcode ("i32.add", "memory.copy", "v128.load"), for messages;
+ *  "illegal opcode" for none.  @op as in kiln_wasm_insn (a byte, or
+ *  0xfc00 | sub); SIMD and atomic instructions as (prefix << 16) | sub,
+ *  e.g. 0xfd0000 for v128.load. */
 const char *kiln_wasm_opcode_name(uint32_t op);
 
 #endif /* KILN_WASM_H */

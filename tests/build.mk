@@ -1,5 +1,12 @@
 # tests/ — every suite `make check` runs.  Parts add suites to CHECKS and
 # fixtures to UNIT_DEPS / UNIT_EXTRA_OBJS.
+include tests/wasm/build.mk
+include tests/spec/build.mk
+include tests/fuel/build.mk
+include tests/fuzz/build.mk
+include tests/spec/reject.mk
+include tests/e2e/build.mk
+include tests/bench/compile.mk
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
 UNIT_BIN  := $(BUILD)/bin/$(FLAVOR)/kiln-unit

@@ -15,7 +15,17 @@
 	X(oci_manifest) \
 	X(oci_sign) \
 	X(oci_lock) \
-	X(oci_store)
+	X(oci_store) \
+	X(args) \
+	X(compile) \
+	X(glue) \
+	X(host_world) \
+	X(inspect) \
+	X(mangle) \
+	X(wasm_reader) \
+	X(wasm_writer) \
+	X(fuel) \
+	X(memcap)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES

@@ -1,0 +1,144 @@
+/*
+ * wasm_impl.h — internals shared by the wasm reader, writer, opcode table
+ * and passes (compiler/ only; not installed).
+ *
+ *   LEB128      kiln_leb_read(): the binary format's variable-length
+ *               integers, with the spec's limits (at most ceil(N/7) bytes,
+ *               no unused bits set in the last byte).
+ *   wbuf        a growing output buffer that remembers running out of
+ *               memory, so encoders check once at the end.
+ *   opcodes     kiln_wasm_opinfo(): name, immediate kind and feature of
+ *               every opcode the reader knows (wasm_opcodes.c).
+ *   ownership   kiln_wasm_own(): hand a malloc'd block to a module.
+ *   compare     kiln_wasm_compare(): structural equality, for round trips.
+ */
+#ifndef KILN_WASM_IMPL_H
+#define KILN_WASM_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln_wasm.h"
+
+/* ---- LEB128 ---------------------------------------------------------- */
+
+enum kiln_leb_status {
+	KILN_LEB_OK = 0,
+	KILN_LEB_TRUNCATED, /* the input ended inside the number */
+	KILN_LEB_TOO_LONG,  /* more than ceil(bits/7) bytes */
+	KILN_LEB_TOO_LARGE, /* unused bits of the last byte are not zero (or
+			     * not the sign extension, for signed numbers) */
+};
+
+/**
+ * Decode one LEB128 number of @bits bits (32, 33 or 64) from @p[*pos] up
+ * to @end.  Unsigned values land in *@u, signed ones (sign-extended) in *@s;
+ * pass NULL for the other.  On success *@pos moves past the number; on
+ * failure it is left alone.
+ */
+enum kiln_leb_status kiln_leb_read(const uint8_t *p, size_t end, size_t *pos, unsigned bits,
+				   bool is_signed, uint64_t *u, int64_t *s);
+
+/* ---- output buffer --------------------------------------------------- */
+
+struct kiln_wbuf {
+	uint8_t *p;
+	size_t len, cap;
+	bool oom; /* an append failed; p holds what fitted before */
+};
+
+void kiln_wbuf_bytes(struct kiln_wbuf *b, const void *data, size_t n);
+void kiln_wbuf_byte(struct kiln_wbuf *b, uint8_t v);
+void kiln_wbuf_u32(struct kiln_wbuf *b, uint32_t v); /* shortest unsigned LEB128 */
+void kiln_wbuf_s64(struct kiln_wbuf *b, int64_t v);  /* shortest signed LEB128 */
+void kiln_wbuf_name(struct kiln_wbuf *b, struct kiln_wasm_bytes s);
+void kiln_wbuf_release(struct kiln_wbuf *b);
+
+/* ---- opcodes --------------------------------------------------------- */
+
+/* How an opcode's immediates are encoded (see kiln_wasm_insn). */
+enum kiln_wasm_imm {
+	KILN_IMM_NONE = 0,
+	KILN_IMM_BLOCK,         /* s33 block type */
+	KILN_IMM_LABEL,         /* br, br_if */
+	KILN_IMM_BR_TABLE,      /* vec(label) label */
+	KILN_IMM_FUNC,          /* call, ref.func */
+	KILN_IMM_CALL_INDIRECT, /* type index, table index */
+	KILN_IMM_LOCAL,
+	KILN_IMM_GLOBAL,
+	KILN_IMM_TABLE,         /* table.get/set/grow/size/fill */
+	KILN_IMM_MEMARG,        /* align, offset */
+	KILN_IMM_MEMORY,        /* memory.size/grow/fill: one zero byte */
+	KILN_IMM_I32,
+	KILN_IMM_I64,
+	KILN_IMM_F32,
+	KILN_IMM_F64,
+	KILN_IMM_REFTYPE,       /* ref.null */
+	KILN_IMM_SELECT_T,      /* vec(valtype) */
+	KILN_IMM_MEMORY_INIT,   /* data index, zero byte */
+	KILN_IMM_DATA,          /* data.drop */
+	KILN_IMM_MEMORY_COPY,   /* two zero bytes */
+	KILN_IMM_TABLE_INIT,    /* elem index, table index */
+	KILN_IMM_ELEM,          /* elem.drop */
+	KILN_IMM_TABLE_COPY,    /* destination table, source table */
+};
+
+/* Proposals wasm2c 1.0.32 cannot translate; KILN_FEAT_CORE is supported. */
+enum kiln_wasm_feature {
+	KILN_FEAT_CORE = 0,
+	KILN_FEAT_SIMD,
+	KILN_FEAT_THREADS,
+	KILN_FEAT_EXCEPTIONS,
+	KILN_FEAT_TAIL_CALLS,
+	KILN_FEAT_GC,
+};
+
+struct kiln_wasm_opinfo {
+	const char *name;
+	uint8_t imm;     /* enum kiln_wasm_imm */
+	uint8_t feature; /* enum kiln_wasm_feature */
+};
+
+/* Opcode numbering for kiln_wasm_opcode_name() and kiln_wasm_opinfo():
+ * one-byte opcodes as themselves, 0xfc sub-opcodes as 0xfc00 | sub (as in
+ * kiln_wasm_insn), and the prefixes whose sub-opcodes may exceed 0xff as
+ * KILN_WASM_OP_PREFIXED(prefix, sub). */
+#define KILN_WASM_OP_PREFIXED(prefix, sub) (((uint32_t)(prefix) << 16) | (uint32_t)(sub))
+#define KILN_WASM_OP_END 0x0b
+#define KILN_WASM_OP_FC(sub) (0xfc00u | (sub))
+
+/** The opcode's description, or NULL for an illegal opcode.  Opcodes of
+ *  unsupported proposals are described with their feature set. */
+const struct kiln_wasm_opinfo *kiln_wasm_opinfo(uint32_t op);
+
+/** "SIMD", "threads", ... for messages. */
+const char *kiln_wasm_feature_name(enum kiln_wasm_feature f);
+
+/** "i32", "funcref", ... or NULL for a byte that is no value type. */
+const char *kiln_wasm_valtype_name(uint8_t t);
+
+/* ---- module internals ------------------------------------------------ */
+
+/** Give @block (malloc'd) to @m, which frees it with the module; for
+ *  passes that point kiln_wasm_bytes at new data.  Frees @block and
+ *  returns KILN_ENOMEM when the bookkeeping cannot grow. */
+int kiln_wasm_own(struct kiln_wasm_module *m, void *block);
+
+/** Free the arrays inside one expression / body / element segment. */
+void kiln_wasm_expr_release(struct kiln_wasm_expr *e);
+
+/** Encode one expression (instructions up to and including its `end`). */
+void kiln_wasm_write_expr(struct kiln_wbuf *b, const struct kiln_wasm_expr *e,
+			  const uint32_t *side);
+
+/**
+ * Structural equality of two modules: every decoded field, byte strings
+ * by content; the input buffers, names and body offsets are not compared.
+ * Returns true when equal; otherwise false and, when @where is not NULL,
+ * a short description of the first difference.
+ */
+bool kiln_wasm_compare(const struct kiln_wasm_module *a, const struct kiln_wasm_module *b,
+		       char *where, size_t wherelen);
+
+#endif /* KILN_WASM_IMPL_H */

@@ -1,0 +1,446 @@
+/*
+ * Tests for compiler/instrument_fuel.c: static charges against hand-counted
+ * costs (tests/wasm/fuel_costs.wat), the added import, global and export,
+ * renumbering of every function reference including the name section, and
+ * refusals that leave the module unchanged.  Running instrumented code is
+ * the job of the check-fuel suite (tests/fuel/).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/CUnit.h>
+
+#include "kiln_compiler.h"
+#include "unit.h"
+#include "wasm_impl.h"
+
+#define FIXTURES "build/fixtures/wasm"
+#define HDR 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00
+
+uint8_t *kiln_test_slurp(const char *path, size_t *len);
+
+static struct kiln_wasm_module *load(const char *file)
+{
+	struct kiln_wasm_module *m = NULL;
+	struct kiln_err err;
+	if (kiln_wasm_read_file(file, &m, &err) != KILN_OK)
+		fprintf(stderr, "\n  %s\n", err.msg);
+	return m;
+}
+
+static struct kiln_wasm_module *instrumented(const char *file)
+{
+	struct kiln_wasm_module *m = load(file);
+	struct kiln_err err;
+	if (m != NULL && kiln_fuel_instrument(m, &err) != KILN_OK) {
+		fprintf(stderr, "\n  %s\n", err.msg);
+		kiln_wasm_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+/* Is insns[at..] a charge of @cost against global @g calling @fe? */
+static bool is_charge(const struct kiln_wasm_expr *e, uint32_t at, int64_t cost, uint32_t g,
+		      uint32_t fe)
+{
+	const struct kiln_wasm_insn *in = e->insns + at;
+	if (at + 10 > e->ninsns)
+		return false;
+	return in[0].op == 0x23 && in[0].imm.index == g && in[1].op == 0x42 &&
+	       in[1].imm.i64 == cost && in[2].op == 0x7d && in[3].op == 0x24 &&
+	       in[3].imm.index == g && in[4].op == 0x23 && in[4].imm.index == g &&
+	       in[5].op == 0x42 && in[5].imm.i64 == 0 && in[6].op == 0x53 && in[7].op == 0x04 &&
+	       in[7].imm.block == KILN_WASM_BLOCK_EMPTY && in[8].op == 0x10 &&
+	       in[8].imm.index == fe && in[9].op == KILN_WASM_OP_END;
+}
+
+/* The charges of one body in order: entry, then each loop. */
+static unsigned charges(const struct kiln_wasm_module *m, uint32_t body, int64_t *out,
+			unsigned max)
+{
+	const struct kiln_wasm_expr *e = &m->bodies[body].code;
+	uint32_t g = m->nimported_globals + m->nglobals - 1;
+	unsigned n = 0;
+	for (uint32_t i = 0; i < e->ninsns && n < max; i++) {
+		if (e->insns[i].op == 0x23 && e->insns[i].imm.index == g && i + 1 < e->ninsns &&
+		    e->insns[i + 1].op == 0x42 && e->insns[i + 1].imm.i64 != 0) {
+			out[n++] = e->insns[i + 1].imm.i64;
+			i += 9;
+		}
+	}
+	return n;
+}
+
+static void test_static_costs(void)
+{
+	struct kiln_wasm_module *m = instrumented(FIXTURES "/fuel_costs.wasm");
+	int64_t c[8];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	/* straight-line code: the charge is the instruction count */
+	CU_ASSERT_EQUAL(charges(m, 0, c, 8), 1);
+	CU_ASSERT_EQUAL(c[0], 3);
+	CU_ASSERT_TRUE(is_charge(&m->bodies[0].code, 0, 3, 2, 1));
+	/* nothing to pay for: still at least 1 */
+	CU_ASSERT_EQUAL(charges(m, 1, c, 8), 1);
+	CU_ASSERT_EQUAL(c[0], 1);
+	/* entry, outer loop, inner loop */
+	CU_ASSERT_EQUAL_FATAL(charges(m, 2, c, 8), 3);
+	CU_ASSERT_EQUAL(c[0], 5);
+	CU_ASSERT_EQUAL(c[1], 14);
+	CU_ASSERT_EQUAL(c[2], 1);
+	/* the loop charge sits right after the loop instruction */
+	CU_ASSERT_EQUAL(m->bodies[2].code.insns[13].op, 0x03);
+	CU_ASSERT_TRUE(is_charge(&m->bodies[2].code, 14, 14, 2, 1));
+	/* an empty loop is charged 1 per iteration */
+	CU_ASSERT_EQUAL_FATAL(charges(m, 3, c, 8), 2);
+	CU_ASSERT_EQUAL(c[0], 1);
+	CU_ASSERT_EQUAL(c[1], 1);
+	CU_ASSERT_EQUAL(charges(m, 4, c, 8), 1);
+	CU_ASSERT_EQUAL(c[0], 6);
+	/* every body grew by exactly its charges */
+	CU_ASSERT_EQUAL(m->bodies[2].code.ninsns, 26 + 3 * 10);
+	kiln_wasm_free(m);
+}
+
+static void test_added_entities(void)
+{
+	struct kiln_wasm_module *m = instrumented(FIXTURES "/fuel_costs.wasm");
+	const struct kiln_wasm_import *im;
+	const struct kiln_wasm_export *ex;
+	const struct kiln_wasm_global *g;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	/* the import comes after the existing ones and reuses the [] -> [] type */
+	CU_ASSERT_EQUAL(m->nimports, 3);
+	CU_ASSERT_EQUAL(m->nimported_funcs, 2);
+	im = &m->imports[2];
+	CU_ASSERT_EQUAL(im->kind, KILN_WASM_KIND_FUNC);
+	CU_ASSERT_EQUAL(im->module.len, 4);
+	CU_ASSERT_EQUAL(memcmp(im->module.data, "kiln", 4), 0);
+	CU_ASSERT_EQUAL(im->name.len, strlen("fuel_exhausted"));
+	CU_ASSERT_EQUAL(memcmp(im->name.data, "fuel_exhausted", im->name.len), 0);
+	CU_ASSERT_EQUAL(m->types[im->desc.type_index].nparams, 0);
+	CU_ASSERT_EQUAL(m->types[im->desc.type_index].nresults, 0);
+	CU_ASSERT_EQUAL(m->ntypes, 3);
+	CU_ASSERT_EQUAL(m->imports[2].desc.type_index, 2);
+	/* the global is last, mutable i64 = 0, exported */
+	CU_ASSERT_EQUAL(m->nglobals, 2);
+	g = &m->globals[1];
+	CU_ASSERT_EQUAL(g->type.valtype, KILN_WASM_I64);
+	CU_ASSERT_TRUE(g->type.mut);
+	CU_ASSERT_EQUAL(g->init.insns[0].op, 0x42);
+	CU_ASSERT_EQUAL(g->init.insns[0].imm.i64, 0);
+	ex = &m->exports[m->nexports - 1];
+	CU_ASSERT_EQUAL(ex->kind, KILN_WASM_KIND_GLOBAL);
+	CU_ASSERT_EQUAL(ex->index, 2); /* one imported global, one defined, then ours */
+	CU_ASSERT_EQUAL(ex->name.len, strlen("__kiln_fuel"));
+	CU_ASSERT_EQUAL(memcmp(ex->name.data, "__kiln_fuel", ex->name.len), 0);
+	kiln_wasm_free(m);
+}
+
+static void test_renumbering(void)
+{
+	struct kiln_wasm_module *m = instrumented(FIXTURES "/fuel_costs.wasm");
+	const struct kiln_wasm_expr *e;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	/* before: ext 0, straight 1, empty 2, loops 3, empty_loop 4, calls 5;
+	 * after: the fuel import is 1 and every defined function moves up */
+	CU_ASSERT_EQUAL(m->exports[0].index, 2);
+	CU_ASSERT_EQUAL(m->start, 3);
+	CU_ASSERT_EQUAL(m->elems[0].funcs[0], 2);
+	CU_ASSERT_EQUAL(m->elems[0].funcs[1], 4);
+	CU_ASSERT_EQUAL(m->globals[0].init.insns[0].op, 0xd2);
+	CU_ASSERT_EQUAL(m->globals[0].init.insns[0].imm.index, 3);
+	e = &m->bodies[4].code;
+	CU_ASSERT_EQUAL(e->insns[11].op, 0x10);
+	CU_ASSERT_EQUAL(e->insns[11].imm.index, 0); /* the import before ours */
+	CU_ASSERT_EQUAL(e->insns[13].op, 0xd2);
+	CU_ASSERT_EQUAL(e->insns[13].imm.index, 2);
+	CU_ASSERT_EQUAL(e->insns[15].op, 0x10);
+	CU_ASSERT_EQUAL(e->insns[15].imm.index, 2);
+	/* the charges call the import */
+	CU_ASSERT_EQUAL(e->insns[8].imm.index, 1);
+	kiln_wasm_free(m);
+}
+
+static uint32_t leb(const uint8_t *p, size_t end, size_t *pos)
+{
+	uint64_t v = 0;
+	if (kiln_leb_read(p, end, pos, 32, false, &v, NULL) != KILN_LEB_OK)
+		*pos = end;
+	return (uint32_t)v;
+}
+
+/*
+ * Decode subsection @want of a "name" payload: for 1 (function names) the
+ * (index, name) pairs, for 2 (local names) each function index with the
+ * name of its first named local.
+ */
+static unsigned name_map(const struct kiln_wasm_custom *c, uint8_t want, uint32_t *idx,
+			 char names[][32], unsigned max)
+{
+	const uint8_t *p = c->payload.data;
+	size_t pos = 0, end = c->payload.len;
+	unsigned n = 0;
+	while (pos < end) {
+		uint8_t id = p[pos++];
+		uint32_t size = leb(p, end, &pos), count;
+		size_t sub_end = pos + size;
+		if (id != want) {
+			pos = sub_end;
+			continue;
+		}
+		count = leb(p, sub_end, &pos);
+		for (uint32_t i = 0; i < count && n < max && pos < sub_end; i++) {
+			uint32_t len, inner;
+			idx[n] = leb(p, sub_end, &pos);
+			names[n][0] = '\0';
+			if (want == 1) {
+				len = leb(p, sub_end, &pos);
+				snprintf(names[n], 32, "%.*s", (int)len, (const char *)p + pos);
+				pos += len;
+			} else {
+				inner = leb(p, sub_end, &pos);
+				for (uint32_t k = 0; k < inner && pos < sub_end; k++) {
+					(void)leb(p, sub_end, &pos);
+					len = leb(p, sub_end, &pos);
+					if (k == 0)
+						snprintf(names[n], 32, "%.*s", (int)len,
+							 (const char *)p + pos);
+					pos += len;
+				}
+			}
+			n++;
+		}
+		pos = sub_end;
+	}
+	return n;
+}
+
+static void test_name_section(void)
+{
+	struct kiln_wasm_module *m = instrumented(FIXTURES "/fuel_costs.wasm");
+	const struct kiln_wasm_custom *c = NULL;
+	uint32_t idx[16];
+	char names[16][32];
+	unsigned n;
+	bool found;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	for (uint32_t i = 0; i < m->ncustoms; i++)
+		if (m->customs[i].name.len == 4 && memcmp(m->customs[i].name.data, "name", 4) == 0)
+			c = &m->customs[i];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	n = name_map(c, 1, idx, names, 16);
+	CU_ASSERT_EQUAL_FATAL(n, 6);
+	CU_ASSERT_EQUAL(idx[0], 0);
+	CU_ASSERT_STRING_EQUAL(names[0], "ext");
+	CU_ASSERT_EQUAL(idx[1], 2);
+	CU_ASSERT_STRING_EQUAL(names[1], "straight");
+	CU_ASSERT_EQUAL(idx[3], 4);
+	CU_ASSERT_STRING_EQUAL(names[3], "loops");
+	CU_ASSERT_EQUAL(idx[5], 6);
+	CU_ASSERT_STRING_EQUAL(names[5], "calls");
+	/* local names are keyed by function index too: $loops has $n, $i */
+	n = name_map(c, 2, idx, names, 16);
+	found = false;
+	for (unsigned i = 0; i < n; i++) {
+		if (strcmp(names[i], "n") == 0) {
+			CU_ASSERT_EQUAL(idx[i], 4);
+			found = true;
+		}
+	}
+	CU_ASSERT_TRUE(found);
+	kiln_wasm_free(m);
+}
+
+/* The instrumented fixtures still validate (and wasm2c reads their names). */
+static void test_output_validates(void)
+{
+	static const char *const fixtures[] = {FIXTURES "/fuel_costs.wasm",
+					       FIXTURES "/all_ops.wasm"};
+	for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
+		struct kiln_wasm_module *m = instrumented(fixtures[i]);
+		struct kiln_err err;
+		uint8_t *out = NULL;
+		size_t len = 0;
+		char path[256], cmd[1024];
+		FILE *f;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL_FATAL(kiln_wasm_write(m, &out, &len, &err), KILN_OK);
+		snprintf(path, sizeof path, "%s.fuel-unit.wasm", fixtures[i]);
+		f = fopen(path, "wb");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		CU_ASSERT_EQUAL(fwrite(out, 1, len, f), len);
+		fclose(f);
+		snprintf(cmd, sizeof cmd,
+			 "wasm-validate %s && wasm2c %s -o %s.c >/dev/null 2>&1", path, path, path);
+		CU_ASSERT_EQUAL(system(cmd), 0);
+		free(out);
+		kiln_wasm_free(m);
+	}
+}
+
+/* A module without a [] -> [] type and without imports gets both. */
+static void test_type_and_import_added(void)
+{
+	static const uint8_t mod[] = {
+		HDR,
+		0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+		0x03, 0x02, 0x01, 0x00,
+		0x07, 0x05, 0x01, 0x01, 'f', 0x00, 0x00,
+		0x0a, 0x06, 0x01, 0x04, 0x00, 0x20, 0x00, 0x0b,
+	};
+	struct kiln_wasm_module *m = NULL, *back = NULL;
+	struct kiln_err err;
+	uint8_t *out = NULL;
+	size_t len = 0;
+	CU_ASSERT_EQUAL_FATAL(kiln_wasm_read(mod, sizeof mod, "t.wasm", &m, &err), KILN_OK);
+	CU_ASSERT_EQUAL_FATAL(kiln_fuel_instrument(m, &err), KILN_OK);
+	CU_ASSERT_EQUAL(m->ntypes, 2);
+	CU_ASSERT_EQUAL(m->types[1].nparams + m->types[1].nresults, 0);
+	CU_ASSERT_EQUAL(m->nimports, 1);
+	CU_ASSERT_EQUAL(m->imports[0].desc.type_index, 1);
+	CU_ASSERT_EQUAL(m->exports[0].index, 1);
+	CU_ASSERT_TRUE(is_charge(&m->bodies[0].code, 0, 1, 0, 0));
+	CU_ASSERT_EQUAL_FATAL(kiln_wasm_write(m, &out, &len, &err), KILN_OK);
+	CU_ASSERT_EQUAL_FATAL(kiln_wasm_read(out, len, "t2.wasm", &back, &err), KILN_OK);
+	CU_ASSERT_TRUE(kiln_wasm_compare(m, back, NULL, 0));
+	CU_ASSERT_TRUE(back->present & (1u << KILN_WASM_SEC_IMPORT));
+	CU_ASSERT_TRUE(back->present & (1u << KILN_WASM_SEC_GLOBAL));
+	free(out);
+	kiln_wasm_free(back);
+	kiln_wasm_free(m);
+}
+
+/* Already importing kiln.fuel_exhausted as [] -> []: reused, no shift. */
+static void test_existing_import_reused(void)
+{
+	static const uint8_t mod[] = {
+		HDR,
+		0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+		0x02, 0x17, 0x01, 0x04, 'k', 'i', 'l', 'n', 0x0e, 'f', 'u', 'e', 'l', '_', 'e', 'x',
+		'h', 'a', 'u', 's', 't', 'e', 'd', 0x00, 0x00,
+		0x03, 0x02, 0x01, 0x00,
+		0x0a, 0x06, 0x01, 0x04, 0x00, 0x10, 0x01, 0x0b,
+	};
+	struct kiln_wasm_module *m = NULL;
+	struct kiln_err err;
+	CU_ASSERT_EQUAL_FATAL(kiln_wasm_read(mod, sizeof mod, "r.wasm", &m, &err), KILN_OK);
+	CU_ASSERT_EQUAL_FATAL(kiln_fuel_instrument(m, &err), KILN_OK);
+	CU_ASSERT_EQUAL(m->nimports, 1);
+	CU_ASSERT_EQUAL(m->nimported_funcs, 1);
+	CU_ASSERT_TRUE(is_charge(&m->bodies[0].code, 0, 1, 0, 0));
+	CU_ASSERT_EQUAL(m->bodies[0].code.insns[10].imm.index, 1); /* call 1 unchanged */
+	kiln_wasm_free(m);
+}
+
+static void check_refused_unchanged(const uint8_t *mod, size_t len, const char *expect)
+{
+	struct kiln_wasm_module *m = NULL, *orig = NULL;
+	struct kiln_err err;
+	CU_ASSERT_EQUAL_FATAL(kiln_wasm_read(mod, len, "x.wasm", &m, &err), KILN_OK);
+	CU_ASSERT_EQUAL_FATAL(kiln_wasm_read(mod, len, "x.wasm", &orig, &err), KILN_OK);
+	CU_ASSERT_EQUAL(kiln_fuel_instrument(m, &err), KILN_EINVALID);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, expect));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "x.wasm: "));
+	CU_ASSERT_TRUE(kiln_wasm_compare(m, orig, NULL, 0));
+	kiln_wasm_free(m);
+	kiln_wasm_free(orig);
+}
+
+static void test_refusals(void)
+{
+	/* exports a global named __kiln_fuel already */
+	static const uint8_t twice[] = {
+		HDR,
+		0x06, 0x06, 0x01, 0x7e, 0x01, 0x42, 0x00, 0x0b,
+		0x07, 0x0f, 0x01, 0x0b, '_', '_', 'k', 'i', 'l', 'n', '_', 'f', 'u', 'e', 'l', 0x03,
+		0x00,
+	};
+	/* imports kiln.fuel_exhausted as (i32) -> () */
+	static const uint8_t badtype[] = {
+		HDR,
+		0x01, 0x05, 0x01, 0x60, 0x01, 0x7f, 0x00,
+		0x02, 0x17, 0x01, 0x04, 'k', 'i', 'l', 'n', 0x0e, 'f', 'u', 'e', 'l', '_', 'e', 'x',
+		'h', 'a', 'u', 's', 't', 'e', 'd', 0x00, 0x00,
+	};
+	/* imports kiln.fuel_exhausted as a global */
+	static const uint8_t badkind[] = {
+		HDR,
+		0x02, 0x18, 0x01, 0x04, 'k', 'i', 'l', 'n', 0x0e, 'f', 'u', 'e', 'l', '_', 'e', 'x',
+		'h', 'a', 'u', 's', 't', 'e', 'd', 0x03, 0x7f, 0x00,
+	};
+	check_refused_unchanged(twice, sizeof twice, "already exports \"__kiln_fuel\"");
+	check_refused_unchanged(badtype, sizeof badtype, "must be a function of type [] -> []");
+	check_refused_unchanged(badkind, sizeof badkind, "must be a function of type [] -> []");
+}
+
+/* A name section that does not parse is kept as it is. */
+static void test_bad_name_section_kept(void)
+{
+	static const uint8_t mod[] = {
+		HDR,
+		0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+		0x03, 0x02, 0x01, 0x00,
+		0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,
+		0x00, 0x08, 0x04, 'n', 'a', 'm', 'e', 0x01, 0x09, 0x01,
+	};
+	struct kiln_wasm_module *m = NULL;
+	struct kiln_err err;
+	CU_ASSERT_EQUAL_FATAL(kiln_wasm_read(mod, sizeof mod, "n.wasm", &m, &err), KILN_OK);
+	CU_ASSERT_EQUAL_FATAL(kiln_fuel_instrument(m, &err), KILN_OK);
+	CU_ASSERT_EQUAL(m->customs[0].payload.len, 3);
+	CU_ASSERT_EQUAL(memcmp(m->customs[0].payload.data, "\x01\x09\x01", 3), 0);
+	CU_ASSERT_EQUAL(m->nowned, 0);
+	kiln_wasm_free(m);
+}
+
+/* Function names are renumbered even when the label names next to them
+ * have a layout kiln does not know: those bytes are kept. */
+static void test_odd_label_names_kept(void)
+{
+	static const uint8_t mod[] = {
+		HDR,
+		0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+		0x03, 0x02, 0x01, 0x00,
+		0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,
+		0x00, 0x0f, 0x04, 'n', 'a', 'm', 'e',
+		0x01, 0x04, 0x01, 0x00, 0x01, 'f',
+		0x03, 0x02, 0xff, 0xff,
+	};
+	static const uint8_t want[] = {0x01, 0x04, 0x01, 0x01, 0x01, 'f', 0x03, 0x02, 0xff, 0xff};
+	struct kiln_wasm_module *m = NULL;
+	struct kiln_err err;
+	CU_ASSERT_EQUAL_FATAL(kiln_wasm_read(mod, sizeof mod, "l.wasm", &m, &err), KILN_OK);
+	CU_ASSERT_EQUAL_FATAL(kiln_fuel_instrument(m, &err), KILN_OK);
+	CU_ASSERT_EQUAL_FATAL(m->customs[0].payload.len, sizeof want);
+	CU_ASSERT_EQUAL(memcmp(m->customs[0].payload.data, want, sizeof want), 0);
+	kiln_wasm_free(m);
+}
+
+/* Instrumenting twice is refused; the first result is intact. */
+static void test_second_pass_refused(void)
+{
+	struct kiln_wasm_module *m = instrumented(FIXTURES "/all_ops.wasm");
+	struct kiln_err err;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(kiln_fuel_instrument(m, &err), KILN_EINVALID);
+	kiln_wasm_free(m);
+}
+
+void kiln_test_fuel(void)
+{
+	CU_pSuite s = CU_add_suite("fuel", NULL, NULL);
+	CU_add_test(s, "static costs", test_static_costs);
+	CU_add_test(s, "added import, global, export", test_added_entities);
+	CU_add_test(s, "renumbering", test_renumbering);
+	CU_add_test(s, "name section renumbered", test_name_section);
+	CU_add_test(s, "output validates", test_output_validates);
+	CU_add_test(s, "type and import added", test_type_and_import_added);
+	CU_add_test(s, "existing import reused", test_existing_import_reused);
+	CU_add_test(s, "refusals leave the module unchanged", test_refusals);
+	CU_add_test(s, "bad name section kept", test_bad_name_section_kept);
+	CU_add_test(s, "odd label names kept", test_odd_label_names_kept);
+	CU_add_test(s, "second pass refused", test_second_pass_refused);
+}
