@@ -10,7 +10,8 @@
 #include <CUnit/CUnit.h>
 
 #define KILN_UNIT_SUITES \
-	X(status)
+	X(status) \
+	X(wasi_args)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES
