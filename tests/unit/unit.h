@@ -11,7 +11,10 @@
 
 #define KILN_UNIT_SUITES \
 	X(status) \
-	X(wasi_args)
+	X(wasi_args) \
+	X(wasi_stdio) \
+	X(wasi_fd) \
+	X(wasi_fs)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES

@@ -55,8 +55,9 @@ struct kiln_wasi *wfx_new(const struct kiln_wasi_grants *g);
 /** Grants with one mount of @host as "/" (writable or not). */
 struct kiln_wasi_grants wfx_one_mount(struct kiln_wasi_mount *mt, const char *host, int writable);
 
-/** path_open of @path relative to @dirfd; returns the WASI errno and the
- * new fd in *@fd. */
+/** path_open of @path relative to @dirfd as wasi-libc does it (@rights
+ * masked by the directory's inheriting rights); returns the WASI errno and
+ * the new fd in *@fd. */
 int32_t wfx_open(struct kiln_wasi *w, struct kiln_wasi_mem m, uint32_t dirfd, const char *path,
 		 uint32_t oflags, uint64_t rights, uint32_t fdflags, uint32_t *fd);
 /** Rights wasi-libc asks for when opening for reading / writing. */
