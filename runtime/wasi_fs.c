@@ -262,6 +262,18 @@ out:
 	return rc;
 }
 
+/* With a trailing slash the path must name a directory; @leaf in @parent
+ * is checked without following it. */
+static uint16_t trailing_needs_dir(int parent, const char *leaf, bool trailing)
+{
+	struct stat st;
+	if (!trailing)
+		return WASI_ESUCCESS;
+	if (fstatat(parent, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return wasi_errno_from_host(errno);
+	return S_ISDIR(st.st_mode) ? WASI_ESUCCESS : WASI_ENOTDIR;
+}
+
 int32_t kiln_wasi_path_filestat_set_times(struct kiln_wasi *w, struct kiln_wasi_mem m,
 					  uint32_t fd, uint32_t flags, uint32_t path,
 					  uint32_t path_len, uint64_t atim, uint64_t mtim,
@@ -283,12 +295,17 @@ int32_t kiln_wasi_path_filestat_set_times(struct kiln_wasi *w, struct kiln_wasi_
 		rc = WASI_EINVAL;
 		goto out;
 	}
-	r = wasi_resolve_parent(w, e->host, p, (flags & WASI_LOOKUP_SYMLINK_FOLLOW) != 0, &parent,
-				leaf, &trailing);
+	/* "link/" names what the link points to, as in utimensat(2). */
+	r = wasi_resolve_parent(w, e->host, p,
+				(flags & WASI_LOOKUP_SYMLINK_FOLLOW) != 0 ||
+					(path_len > 0 && p[path_len - 1] == '/'),
+				&parent, leaf, &trailing);
 	if (r < 0) {
 		rc = fail(w, f, e, p, r);
 		goto out;
 	}
+	if ((rc = trailing_needs_dir(parent, leaf, trailing)) != 0)
+		goto out;
 	if (utimensat(parent, leaf, ts, AT_SYMLINK_NOFOLLOW) != 0)
 		rc = wasi_errno_from_host(errno);
 out:
@@ -298,16 +315,18 @@ out:
 	return rc;
 }
 
-/* With a trailing slash the path must name a directory; @leaf in @parent
- * is checked without following it. */
-static uint16_t trailing_needs_dir(int parent, const char *leaf, bool trailing)
+/* Renames and links stay within one mount (EXDEV, recorded), checked
+ * before rights so that the refusal names the real reason. */
+static uint16_t across_mounts(struct kiln_wasi *w, enum kiln_wasi_func f, uint32_t fd1,
+			      const char *p1, uint32_t fd2, const char *p2, const char *what)
 {
-	struct stat st;
-	if (!trailing)
-		return WASI_ESUCCESS;
-	if (fstatat(parent, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return wasi_errno_from_host(errno);
-	return S_ISDIR(st.st_mode) ? WASI_ESUCCESS : WASI_ENOTDIR;
+	const struct wasi_fd *a = wasi_fd_get(w, fd1), *b = wasi_fd_get(w, fd2);
+	if (a == NULL || b == NULL || a->kind != WASI_FD_DIR || b->kind != WASI_FD_DIR ||
+	    a->mount == b->mount)
+		return WASI_ESUCCESS; /* get_dir reports the rest */
+	return wasi_deny(w, f, KILN_AUDIT_CONTAINED, WASI_EXDEV,
+			 "%s from mount \"%s\" path \"%s\" to mount \"%s\" path \"%s\"", what,
+			 mount_name(w, a), p1, mount_name(w, b), p2);
 }
 
 int32_t kiln_wasi_path_link(struct kiln_wasi *w, struct kiln_wasi_mem m, uint32_t old_fd,
@@ -323,17 +342,12 @@ int32_t kiln_wasi_path_link(struct kiln_wasi *w, struct kiln_wasi_mem m, uint32_
 
 	if ((rc = get_path(w, f, m, old_path, old_path_len, &op)) != 0 ||
 	    (rc = get_path(w, f, m, new_path, new_path_len, &np)) != 0 ||
+	    (rc = across_mounts(w, f, old_fd, op, new_fd, np, "link")) != 0 ||
 	    (rc = get_dir(w, f, old_fd, WASI_RIGHT_PATH_LINK_SOURCE, op, &oe)) != 0 ||
 	    (rc = get_dir(w, f, new_fd, WASI_RIGHT_PATH_LINK_TARGET, np, &ne)) != 0)
 		goto out;
 	if (old_flags & ~WASI_LOOKUP_SYMLINK_FOLLOW) {
 		rc = WASI_EINVAL;
-		goto out;
-	}
-	if (oe->mount != ne->mount) {
-		rc = wasi_deny(w, f, KILN_AUDIT_CONTAINED, WASI_EXDEV,
-			       "link from mount \"%s\" path \"%s\" to mount \"%s\" path \"%s\"",
-			       mount_name(w, oe), op, mount_name(w, ne), np);
 		goto out;
 	}
 	r = wasi_resolve_parent(w, oe->host, op, (old_flags & WASI_LOOKUP_SYMLINK_FOLLOW) != 0,
@@ -481,15 +495,10 @@ int32_t kiln_wasi_path_rename(struct kiln_wasi *w, struct kiln_wasi_mem m, uint3
 
 	if ((rc = get_path(w, f, m, old_path, old_path_len, &op)) != 0 ||
 	    (rc = get_path(w, f, m, new_path, new_path_len, &np)) != 0 ||
+	    (rc = across_mounts(w, f, fd, op, new_fd, np, "rename")) != 0 ||
 	    (rc = get_dir(w, f, fd, WASI_RIGHT_PATH_RENAME_SOURCE, op, &oe)) != 0 ||
 	    (rc = get_dir(w, f, new_fd, WASI_RIGHT_PATH_RENAME_TARGET, np, &ne)) != 0)
 		goto out;
-	if (oe->mount != ne->mount) {
-		rc = wasi_deny(w, f, KILN_AUDIT_CONTAINED, WASI_EXDEV,
-			       "rename from mount \"%s\" path \"%s\" to mount \"%s\" path \"%s\"",
-			       mount_name(w, oe), op, mount_name(w, ne), np);
-		goto out;
-	}
 	if ((r = wasi_resolve_parent(w, oe->host, op, false, &opar, ol, &otr)) < 0) {
 		rc = fail(w, f, oe, op, r);
 		goto out;

@@ -14,7 +14,8 @@
 	X(wasi_args) \
 	X(wasi_stdio) \
 	X(wasi_fd) \
-	X(wasi_fs)
+	X(wasi_fs) \
+	X(wasi_contain)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES

@@ -105,6 +105,20 @@ long wfx_read_file(const char *dir, const char *name, char *buf, size_t cap)
 	return (long)n;
 }
 
+void wfx_mkdir(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	CU_ASSERT_EQUAL(mkdir(p, 0755), 0);
+}
+
+void wfx_symlink(const char *target, const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	CU_ASSERT_EQUAL(symlink(target, p), 0);
+}
+
 int wfx_exists(const char *dir, const char *name)
 {
 	char p[PATH_MAX];

@@ -40,6 +40,9 @@ void wfx_rmtree(const char *path);
 void wfx_write_file(const char *dir, const char *name, const char *text);
 /** Read file @dir/@name into @buf (NUL-terminated); -1 when missing. */
 long wfx_read_file(const char *dir, const char *name, char *buf, size_t cap);
+/** mkdir @dir/@name (0755); symlink @dir/@name -> @target. */
+void wfx_mkdir(const char *dir, const char *name);
+void wfx_symlink(const char *target, const char *dir, const char *name);
 /** True when @dir/@name exists (lstat). */
 int wfx_exists(const char *dir, const char *name);
 

@@ -93,7 +93,7 @@ static void unlink_file(enum kiln_wasi_resolver r)
 	struct env e;
 	env_open(&e, r, 1);
 	wfx_write_file(e.dir, "f", "x");
-	mkdir(strcat(strcpy((char[4096]){0}, e.dir), "/d"), 0755);
+	wfx_mkdir(e.dir, "d");
 	CU_ASSERT_EQUAL(P1(path_unlink_file, &e, 3, "d"), WASI_EISDIR);
 	CU_ASSERT_EQUAL(P1(path_unlink_file, &e, 3, "d/"), WASI_EISDIR);
 	CU_ASSERT_EQUAL(P1(path_unlink_file, &e, 3, "f/"), WASI_ENOTDIR);
@@ -266,8 +266,8 @@ static void read_only_mount(enum kiln_wasi_resolver r)
 	size_t before;
 	env_open(&e, r, 0);
 	wfx_write_file(e.dir, "f", "original");
-	mkdir(strcat(strcpy((char[4096]){0}, e.dir), "/d"), 0755);
-	symlink("f", strcat(strcpy((char[4096]){0}, e.dir), "/ln"));
+	wfx_mkdir(e.dir, "d");
+	wfx_symlink("f", e.dir, "ln");
 	CU_ASSERT_EQUAL(wfx_open(e.w, e.m, 3, "f", 0, WFX_READ, 0, &fd), 0);
 	CU_ASSERT_EQUAL(wfx_read(e.w, e.m, fd, buf, sizeof buf, &n), 0);
 	CU_ASSERT_STRING_EQUAL(buf, "original");
