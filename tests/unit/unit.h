@@ -15,7 +15,8 @@
 	X(wasi_stdio) \
 	X(wasi_fd) \
 	X(wasi_fs) \
-	X(wasi_contain)
+	X(wasi_contain) \
+	X(wasi_bounds)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES

@@ -85,8 +85,10 @@ void wfx_write_file(const char *dir, const char *name, const char *text)
 	char p[PATH_MAX];
 	FILE *f;
 	snprintf(p, sizeof p, "%s/%s", dir, name);
-	f = fopen(p, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	if ((f = fopen(p, "w")) == NULL) {
+		perror(p); /* may run in suite set-up: no CUnit assertion here */
+		abort();
+	}
 	fputs(text, f);
 	fclose(f);
 }
