@@ -16,7 +16,10 @@
 	X(wasi_fd) \
 	X(wasi_fs) \
 	X(wasi_contain) \
-	X(wasi_bounds)
+	X(wasi_bounds) \
+	X(wasi_clock) \
+	X(wasi_misc) \
+	X(wasi_state)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES
