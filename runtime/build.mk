@@ -11,3 +11,4 @@ $(RT_LIB): $(RT_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 KILN_LDLIBS     += -lsodium
+INSTALL_HEADERS += runtime/kiln_wasi.h

@@ -320,6 +320,30 @@ static void read_only_mount(enum kiln_wasi_resolver r)
 	env_close(&e);
 }
 
+/* A FIFO in a mount opens at once (no writer needed), and reading it
+ * waits only until the deadline. */
+static void fifo_open(enum kiln_wasi_resolver r)
+{
+	struct env e;
+	char p[4200], buf[8];
+	uint32_t fd, n;
+	uint64_t t0;
+	env_open(&e, r, 1);
+	snprintf(p, sizeof p, "%s/fifo", e.dir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(p, 0644), 0);
+	t0 = wasi_now_ns();
+	CU_ASSERT_EQUAL(wfx_open(e.w, e.m, 3, "fifo", 0, WFX_READ, 0, &fd), 0);
+	CU_ASSERT(wasi_now_ns() - t0 < 1000000000u);
+	kiln_wasi_set_deadline(e.w, wasi_now_ns() + 10000000u);
+	/* No writer ever came: end of file, or the wait ends at the deadline. */
+	n = 99;
+	{
+		int32_t rc = wfx_read(e.w, e.m, fd, buf, sizeof buf, &n);
+		CU_ASSERT(rc == WASI_EINTR || (rc == 0 && n == 0));
+	}
+	env_close(&e);
+}
+
 #define BOTH(name)                                                                                 \
 	static void test_##name(void)                                                              \
 	{                                                                                          \
@@ -333,6 +357,7 @@ BOTH(symlink_readlink)
 BOTH(link_rename)
 BOTH(open_variants)
 BOTH(read_only_mount)
+BOTH(fifo_open)
 
 void kiln_test_wasi_fs(void)
 {
@@ -344,4 +369,5 @@ void kiln_test_wasi_fs(void)
 	CU_add_test(s, "link and rename", test_link_rename);
 	CU_add_test(s, "path_open variants", test_open_variants);
 	CU_add_test(s, "read-only mount", test_read_only_mount);
+	CU_add_test(s, "FIFOs do not block the open", test_fifo_open);
 }
