@@ -177,8 +177,10 @@ static int32_t transfer(struct kiln_wasi *w, struct kiln_wasi_mem m, enum kiln_w
 			r = sendmsg(e->host,
 				    &(struct msghdr){.msg_iov = v.v, .msg_iovlen = v.n},
 				    MSG_NOSIGNAL);
+		else if (write && wasi_fd_may_block(e))
+			r = wasi_writev_nosig(e->host, v.v, (int)v.n); /* a pipe may be closed */
 		else if (write)
-			r = wasi_writev_nosig(e->host, v.v, (int)v.n);
+			r = writev(e->host, v.v, (int)v.n);
 		else
 			r = readv(e->host, v.v, (int)v.n);
 	} while (r < 0 && errno == EINTR);

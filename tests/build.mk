@@ -29,3 +29,12 @@ CHECKS += check-wasi-build
 check-wasi-build:
 	@$(MAKE) --no-print-directory -k $(WASI_C_WASM) >/dev/null || true
 	@sh tests/run-suite.sh $(RESULTS) wasi-build sh tests/wasi/check-build.sh $(BUILD)/wasi-c
+
+# make bench: the WASI layer's hot calls, without wasm.
+WASI_BENCH := $(BUILD)/bin/$(FLAVOR)/wasi-bench
+$(WASI_BENCH): $(OBJ)/tests/bench/wasi_bench.o $(RT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(KILN_LDFLAGS) -o $@ $^ $(KILN_LDLIBS)
+bench: bench-wasi
+bench-wasi: $(WASI_BENCH)
+	$(WASI_BENCH)
