@@ -1,6 +1,7 @@
 /* WASI state: creation errors, reset, the audit log and its accessors. */
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,8 +23,15 @@ static void test_new_errors(void)
 	CU_ASSERT_PTR_NULL(w);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "myext: "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "/nonexistent/kiln"));
-	mt.host_path = "/etc/hostname"; /* not a directory */
-	CU_ASSERT_EQUAL(kiln_wasi_new(&g, "myext", &w, &err), KILN_ENOTFOUND);
+	{
+		char *dir = wfx_tmpdir(), file[4200];
+		snprintf(file, sizeof file, "%s/plain", dir);
+		wfx_write_file(dir, "plain", "");
+		mt.host_path = file; /* not a directory */
+		CU_ASSERT_EQUAL(kiln_wasi_new(&g, "myext", &w, &err), KILN_ENOTFOUND);
+		wfx_rmtree(dir);
+		free(dir);
+	}
 	mt.host_path = "/tmp";
 	mt.guest_path = "";
 	CU_ASSERT_EQUAL(kiln_wasi_new(&g, "myext", &w, &err), KILN_EINVAL);
