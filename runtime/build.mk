@@ -10,3 +10,5 @@ INSTALL_HEADERS += runtime/kiln_status.h runtime/kiln_abi.h
 $(RT_LIB): $(RT_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+KILN_LDLIBS     += -lsodium
+INSTALL_HEADERS += runtime/kiln_wasi.h

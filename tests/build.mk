@@ -21,3 +21,27 @@ $(UNIT_BIN): $(UNIT_OBJS) $(UNIT_EXTRA_OBJS) $(COMPILER_LIB) $(OCI_LIB) $(RT_LIB
 CHECKS += check-unit
 check-unit: $(UNIT_BIN) $(UNIT_DEPS)
 	@sh tests/run-suite.sh $(RESULTS) unit $(UNIT_BIN)
+
+# tests/wasi/c — C programs for wasm32-wasi reaching the WASI functions the
+# shared suite does not; built and checked here, run once `kiln run` exists.
+WASM_CC     ?= clang
+WASI_C_SRCS := $(wildcard tests/wasi/c/*.c)
+WASI_C_WASM := $(WASI_C_SRCS:tests/wasi/c/%.c=$(BUILD)/wasi-c/%.wasm)
+
+$(BUILD)/wasi-c/%.wasm: tests/wasi/c/%.c
+	@mkdir -p $(dir $@)
+	$(WASM_CC) --target=wasm32-wasi -O2 -Wall -Wextra -Werror -o $@ $<
+
+CHECKS += check-wasi-build
+check-wasi-build:
+	@$(MAKE) --no-print-directory -k $(WASI_C_WASM) >/dev/null || true
+	@sh tests/run-suite.sh $(RESULTS) wasi-build sh tests/wasi/check-build.sh $(BUILD)/wasi-c
+
+# make bench: the WASI layer's hot calls, without wasm.
+WASI_BENCH := $(BUILD)/bin/$(FLAVOR)/wasi-bench
+$(WASI_BENCH): $(OBJ)/tests/bench/wasi_bench.o $(RT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(KILN_LDFLAGS) -o $@ $^ $(KILN_LDLIBS)
+bench: bench-wasi
+bench-wasi: $(WASI_BENCH)
+	$(WASI_BENCH)

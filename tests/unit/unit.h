@@ -25,7 +25,16 @@
 	X(wasm_reader) \
 	X(wasm_writer) \
 	X(fuel) \
-	X(memcap)
+	X(memcap) \
+	X(wasi_args) \
+	X(wasi_stdio) \
+	X(wasi_fd) \
+	X(wasi_fs) \
+	X(wasi_contain) \
+	X(wasi_bounds) \
+	X(wasi_clock) \
+	X(wasi_misc) \
+	X(wasi_state)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES
