@@ -1,5 +1,6 @@
 # tests/ — every suite `make check` runs.  Parts add suites to CHECKS and
 # fixtures to UNIT_DEPS / UNIT_EXTRA_OBJS.
+include tests/fixtures/build.mk tests/bench/build.mk
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
 UNIT_BIN  := $(BUILD)/bin/$(FLAVOR)/kiln-unit

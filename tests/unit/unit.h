@@ -10,7 +10,13 @@
 #include <CUnit/CUnit.h>
 
 #define KILN_UNIT_SUITES \
-	X(status)
+	X(status) \
+	X(runtime) \
+	X(trap) \
+	X(fuel) \
+	X(deadline) \
+	X(memory) \
+	X(threads)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES

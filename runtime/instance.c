@@ -1,0 +1,749 @@
+/*
+ * instance.c — instances, calls and the trap boundary.
+ *
+ * The boundary (boundary() below) is the one place guest traps are caught:
+ * it records a frame with sigsetjmp(buf, 0) — no mask saved, no system
+ * call — and makes it the thread's innermost frame; wasm_rt_trap and the
+ * signal handlers siglongjmp to it.  Frames nest (a host function called by
+ * wasm may call into wasm again) and each restores the thread state of the
+ * frame it interrupted.
+ *
+ * Around the boundary the calling thread publishes its call for the
+ * engine's deadline timer with a seqlock (see timer.c): one counter bumped
+ * twice and a few plain stores, no atomic read-modify-write, no clock read.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <wasm-rt.h>
+
+#include "rt_impl.h"
+#include "rt_os.h"
+
+#define INSTANTIATION_NAME "(instantiation)"
+/* Arguments and results up to this count live on the stack. */
+#define SMALL_ARITY 8
+
+static const char *type_name(unsigned type)
+{
+	static const char *const names[] = {"i32", "i64", "f32", "f64", "funcref", "externref"};
+	return type < sizeof names / sizeof names[0] ? names[type] : "unknown type";
+}
+
+static const char *ext_name(const struct kiln_instance *inst)
+{
+	return inst->ext->name != NULL ? inst->ext->name : inst->desc->name;
+}
+
+/* ---- Publication for the timer ---- */
+
+static inline void pub_begin(struct kiln_thread *t, uint64_t *seq)
+{
+	*seq = atomic_load_explicit(&t->seq, memory_order_relaxed);
+	atomic_store_explicit(&t->seq, *seq + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+}
+
+static inline void pub_end(struct kiln_thread *t, uint64_t seq)
+{
+	atomic_store_explicit(&t->seq, seq + 2, memory_order_release);
+}
+
+static inline void pub_save(struct kiln_thread *t, struct kiln_pub *p)
+{
+	p->engine = atomic_load_explicit(&t->pub_engine, memory_order_relaxed);
+	p->inst = atomic_load_explicit(&t->pub_inst, memory_order_relaxed);
+	p->export_name = atomic_load_explicit(&t->pub_export, memory_order_relaxed);
+	p->frame_id = atomic_load_explicit(&t->pub_frame, memory_order_relaxed);
+	p->start_tick = atomic_load_explicit(&t->pub_start, memory_order_relaxed);
+	p->soft_ticks = atomic_load_explicit(&t->pub_soft, memory_order_relaxed);
+	p->hard_ticks = atomic_load_explicit(&t->pub_hard, memory_order_relaxed);
+}
+
+static inline void pub_store(struct kiln_thread *t, const struct kiln_pub *p)
+{
+	atomic_store_explicit(&t->pub_engine, p->engine, memory_order_relaxed);
+	atomic_store_explicit(&t->pub_inst, p->inst, memory_order_relaxed);
+	atomic_store_explicit(&t->pub_export, p->export_name, memory_order_relaxed);
+	atomic_store_explicit(&t->pub_frame, p->frame_id, memory_order_relaxed);
+	atomic_store_explicit(&t->pub_start, p->start_tick, memory_order_relaxed);
+	atomic_store_explicit(&t->pub_soft, p->soft_ticks, memory_order_relaxed);
+	atomic_store_explicit(&t->pub_hard, p->hard_ticks, memory_order_relaxed);
+}
+
+/* Publish frame @f and return the start tick. */
+static inline uint64_t publish_enter(struct kiln_thread *t, struct kiln_frame *f,
+				     const char *name)
+{
+	struct kiln_instance *inst = f->inst;
+	struct kiln_engine *eng = inst->engine;
+	uint64_t seq, start;
+
+	if (f->prev != NULL)
+		pub_save(t, &f->saved_pub);
+	pub_begin(t, &seq);
+	atomic_store_explicit(&t->pub_engine, eng, memory_order_relaxed);
+	atomic_store_explicit(&t->pub_inst, inst, memory_order_relaxed);
+	atomic_store_explicit(&t->pub_export, name, memory_order_relaxed);
+	atomic_store_explicit(&t->pub_frame, f->id, memory_order_relaxed);
+	/* Store (we are in a call) then load (is the timer asleep?): the timer
+	 * does the opposite with membarrier() in between; see timer.c. */
+	if (kiln_rt_fence_needed())
+		atomic_thread_fence(memory_order_seq_cst);
+	else
+		atomic_signal_fence(memory_order_seq_cst);
+	if (__builtin_expect(atomic_load_explicit(&eng->timer_idle, memory_order_relaxed), 0))
+		kiln_rt_timer_wake(eng);
+	start = atomic_load_explicit(&eng->epoch, memory_order_acquire);
+	atomic_store_explicit(&t->pub_start, start, memory_order_relaxed);
+	atomic_store_explicit(&t->pub_soft, inst->soft_ticks, memory_order_relaxed);
+	atomic_store_explicit(&t->pub_hard, inst->hard_ticks, memory_order_relaxed);
+	pub_end(t, seq);
+	return start;
+}
+
+static inline void publish_leave(struct kiln_thread *t, const struct kiln_frame *f)
+{
+	static const struct kiln_pub none;
+	uint64_t seq;
+	pub_begin(t, &seq);
+	pub_store(t, f->prev != NULL ? &f->saved_pub : &none);
+	pub_end(t, seq);
+}
+
+/* ---- The boundary ---- */
+
+static void unwind(struct kiln_thread *t, struct kiln_frame *f)
+{
+	t->frame = f->prev;
+	t->in_host = f->saved_in_host;
+	t->unwind_target = f->saved_unwind;
+	t->instantiating = f->saved_instantiating;
+}
+
+/* Run @fn, or @f->inst's instantiation when @fn is NULL, as frame @f.
+ * Returns the trap kind, KILN_TRAP_NONE when it returned normally.
+ * noinline: a function calling sigsetjmp cannot be inlined anyway, and
+ * keeping it small keeps what a longjmp may clobber obvious. */
+static __attribute__((noinline)) enum kiln_trap_kind
+boundary(struct kiln_thread *t, struct kiln_frame *f, kiln_trampoline_fn fn,
+	 const union kiln_raw *args, union kiln_raw *results)
+{
+	if (sigsetjmp(f->jmp, 0) != 0) {
+		unwind(t, f);
+		return t->trap_kind;
+	}
+	f->saved_in_host = t->in_host;
+	f->saved_unwind = t->unwind_target;
+	f->saved_instantiating = t->instantiating;
+	t->frame = f;
+	t->in_host = 0;
+	t->unwind_target = NULL;
+	if (fn != NULL) {
+		fn(f->inst->mi, args, results);
+	} else {
+		t->instantiating = f->inst;
+		f->inst->desc->instantiate(f->inst->mi, f->inst->import_ctx);
+	}
+	unwind(t, f);
+	return KILN_TRAP_NONE;
+}
+
+static inline void frame_init(struct kiln_thread *t, struct kiln_frame *f,
+			      struct kiln_instance *inst)
+{
+	f->prev = t->frame;
+	f->inst = inst;
+	f->id = ++t->next_frame_id;
+	f->pending_fuel = 0;
+	f->nholders = 0;
+}
+
+static bool running_here(const struct kiln_thread *t, const struct kiln_instance *inst)
+{
+	for (const struct kiln_frame *f = t->frame; f != NULL; f = f->prev)
+		if (f->inst == inst)
+			return true;
+	return false;
+}
+
+static int report_trap(struct kiln_instance *inst, const char *name, struct kiln_thread *t,
+		       enum kiln_trap_kind kind, struct kiln_err *err)
+{
+	char detail[96] = "";
+	uint32_t slot;
+
+	if (kind == KILN_TRAP_RESOURCE) {
+		t->last_trap = KILN_TRAP_NONE;
+		return kiln_err_set(err, t->fail_status, "extension %s: %s", ext_name(inst),
+				    t->fail_msg);
+	}
+	inst->last_trap = kind;
+	inst->last_exit = kind == KILN_TRAP_EXIT ? t->exit_code : 0;
+	t->last_trap = kind;
+	t->last_exit = inst->last_exit;
+	__atomic_store_n(&inst->stats.traps[kind], inst->stats.traps[kind] + 1, __ATOMIC_RELAXED);
+	if (kind == KILN_TRAP_OUT_OF_BOUNDS && t->fault_addr != 0 &&
+	    kiln_rt_engine_of((void *)t->fault_addr, &slot) != NULL) {
+		uint64_t off = (t->fault_addr - (uintptr_t)inst->engine->pool.base) %
+			       KILN_SLOT_STRIDE;
+		snprintf(detail, sizeof detail, " (fault at linear memory offset 0x%llx)",
+			 (unsigned long long)off);
+	} else if (kind == KILN_TRAP_EXIT) {
+		snprintf(detail, sizeof detail, " (code %d)", t->exit_code);
+	}
+	t->fault_addr = 0;
+	return kiln_err_set(err, KILN_ETRAP, "extension %s: %s: trap: %s%s", ext_name(inst), name,
+			    kiln_trap_kind_name(kind), detail);
+}
+
+static inline void add_wall(struct kiln_instance *inst, uint64_t ns)
+{
+	__atomic_store_n(&inst->stats.wall_ns, inst->stats.wall_ns + ns, __ATOMIC_RELAXED);
+}
+
+static inline void add_fuel(struct kiln_instance *inst, int64_t used)
+{
+	inst->fuel_used = used;
+	__atomic_store_n(&inst->stats.fuel_consumed, inst->stats.fuel_consumed + (uint64_t)used,
+			 __ATOMIC_RELAXED);
+}
+
+/* ---- Instantiation ---- */
+
+static int instantiate(struct kiln_instance *inst, struct kiln_err *err)
+{
+	struct kiln_thread *t = &kiln_rt_thread;
+	struct kiln_frame f;
+	enum kiln_trap_kind kind;
+	uint64_t start, t0 = 0;
+	int64_t left;
+	int rc = KILN_OK;
+
+	if (__builtin_expect(!t->registered, 0))
+		kiln_rt_thread_register(t);
+	memset(inst->mi, 0, inst->desc->instance_size);
+	frame_init(t, &f, inst);
+	f.pending_fuel = inst->fuel != NULL ? inst->fuel_instantiate : 0;
+	if (inst->engine->cfg.precise_wall_time)
+		t0 = kiln_os_now_ns();
+	start = publish_enter(t, &f, INSTANTIATION_NAME);
+	kind = boundary(t, &f, NULL, NULL, NULL);
+	publish_leave(t, &f);
+	if (inst->engine->cfg.precise_wall_time)
+		add_wall(inst, kiln_os_now_ns() - t0);
+	else
+		add_wall(inst, (atomic_load_explicit(&inst->engine->epoch, memory_order_relaxed) -
+				start) * inst->engine->tick_ns);
+
+	if (inst->fuel != NULL) {
+		left = f.pending_fuel + kiln_rt_fuel_collect(&f) +
+		       kiln_rt_fuel_unbias((int64_t)*inst->fuel);
+		if (left < 0)
+			left = 0;
+		*inst->fuel = 0;
+		inst->fuel_left = left;
+		add_fuel(inst, inst->fuel_instantiate - left);
+	}
+	if (kind != KILN_TRAP_NONE) {
+		rc = report_trap(inst, INSTANTIATION_NAME, t, kind, err);
+		inst->desc->free(inst->mi);
+		inst->broken = true;
+		goto out;
+	}
+	inst->broken = false;
+	inst->last_trap = KILN_TRAP_NONE;
+	__atomic_store_n(&inst->stats.instantiations, inst->stats.instantiations + 1,
+			 __ATOMIC_RELAXED);
+out:
+	return rc;
+}
+
+static int64_t clamp_fuel(uint64_t v, uint64_t dflt)
+{
+	if (v == 0)
+		v = dflt;
+	return (int64_t)(v > KILN_FUEL_MAX ? KILN_FUEL_MAX : v);
+}
+
+static uint64_t deadline_ns(uint64_t v, uint64_t dflt)
+{
+	if (v == 0)
+		return dflt;
+	return v == KILN_UNLIMITED ? 0 : v;
+}
+
+static void apply_grants(struct kiln_instance *inst, const struct kiln_grants *g)
+{
+	uint64_t cap = g->memory_cap_bytes != 0 ? g->memory_cap_bytes : KILN_DEFAULT_MEMORY_CAP;
+	uint64_t pages = cap / KILN_PAGE_SIZE;
+
+	inst->fuel_grant = clamp_fuel(g->fuel_per_call, KILN_DEFAULT_FUEL_PER_CALL);
+	inst->fuel_per_call = inst->fuel_grant;
+	inst->fuel_instantiate = clamp_fuel(g->fuel_instantiate, KILN_DEFAULT_FUEL_INSTANTIATE);
+	if (pages > KILN_MAX_PAGES)
+		pages = KILN_MAX_PAGES;
+	if (inst->desc->memory_cap_pages != 0 && inst->desc->memory_cap_pages < pages)
+		pages = inst->desc->memory_cap_pages;
+	inst->cap_pages = (uint32_t)pages;
+	inst->soft_ns = deadline_ns(g->soft_deadline_ns, KILN_DEFAULT_SOFT_DEADLINE_NS);
+	inst->hard_ns = deadline_ns(g->hard_deadline_ns, KILN_DEFAULT_HARD_DEADLINE_NS);
+	inst->soft_ticks = kiln_rt_ns_to_ticks(inst->engine, inst->soft_ns);
+	inst->hard_ticks = kiln_rt_ns_to_ticks(inst->engine, inst->hard_ns);
+}
+
+static size_t round_up(size_t n, size_t a)
+{
+	return (n + a - 1) / a * a;
+}
+
+static int resolve_imports(struct kiln_instance *inst, struct kiln_err *err)
+{
+	const struct kiln_module_desc *desc = inst->desc;
+	struct kiln_engine *eng = inst->engine;
+
+	for (uint32_t i = 0; i < desc->nimport_modules; i++) {
+		const char *m = desc->import_modules[i];
+		void *ctx = NULL;
+		if (strcmp(m, KILN_HOST_MODULE) == 0 || strcmp(m, "wasi_snapshot_preview1") == 0) {
+			ctx = inst;
+		} else if (eng->cfg.resolve_import != NULL) {
+			kiln_err_clear(err);
+			ctx = eng->cfg.resolve_import(eng->cfg.user, inst, m, err);
+			if (ctx == NULL) {
+				if (err == NULL || err->code == KILN_OK)
+					kiln_err_set(err, KILN_ELINK, "the host refused it");
+				kiln_err_prefix(err, m);
+				kiln_err_prefix(err, "import module");
+				kiln_err_prefix(err, ext_name(inst));
+				return KILN_ELINK;
+			}
+		} else {
+			return kiln_err_set(err, KILN_ELINK,
+					    "%s: import module \"%s\": the engine has no import "
+					    "resolver",
+					    ext_name(inst), m);
+		}
+		inst->import_ctx[i] = ctx;
+	}
+	return KILN_OK;
+}
+
+int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
+		      const struct kiln_grants *grants, struct kiln_instance **out,
+		      struct kiln_err *err)
+{
+	static const struct kiln_grants zero_grant;
+	const struct kiln_module_desc *desc;
+	struct kiln_instance *inst = NULL;
+	struct kiln_ext_rec *rec;
+	size_t head, ctx_off, total;
+	int rc;
+
+	*out = NULL;
+	if (eng == NULL || ext == NULL || ext->module == NULL) {
+		rc = kiln_err_set(err, KILN_EINVAL, "kiln_instance_new: no engine or extension");
+		goto out;
+	}
+	desc = ext->module;
+	if (desc->abi_version != KILN_ABI_VERSION) {
+		rc = kiln_err_set(err, KILN_EVERSION,
+				  "extension %s: module built for kiln ABI %u, this runtime has %u",
+				  ext->name ? ext->name : "?", desc->abi_version, KILN_ABI_VERSION);
+		goto out;
+	}
+	head = round_up(sizeof *inst, 64);
+	ctx_off = head + round_up(desc->instance_size, 16);
+	total = round_up(ctx_off + desc->nimport_modules * sizeof(void *), 64);
+	inst = aligned_alloc(64, total);
+	if (inst == NULL) {
+		rc = kiln_err_set(err, KILN_ENOMEM, "extension %s: cannot allocate an instance",
+				  ext->name ? ext->name : desc->name);
+		goto out;
+	}
+	memset(inst, 0, total);
+	inst->engine = eng;
+	inst->ext = ext;
+	inst->desc = desc;
+	inst->mi = (char *)inst + head;
+	inst->import_ctx = (void **)((char *)inst + ctx_off);
+	inst->fuel = desc->fuel != NULL ? desc->fuel(inst->mi) : NULL;
+	apply_grants(inst, grants != NULL ? grants : ext->grants != NULL ? ext->grants : &zero_grant);
+	if ((rc = resolve_imports(inst, err)) != KILN_OK)
+		goto out;
+
+	pthread_mutex_lock(&eng->lock);
+	rec = kiln_rt_ext_rec(eng, ext, err);
+	if (rec != NULL) {
+		inst->rec = rec;
+		inst->rec_next = rec->live;
+		if (rec->live != NULL)
+			rec->live->rec_prev = inst;
+		rec->live = inst;
+		rec->live_count++;
+		eng->live_instances++;
+	}
+	pthread_mutex_unlock(&eng->lock);
+	if (rec == NULL) {
+		rc = KILN_ENOMEM;
+		goto out;
+	}
+	if ((rc = instantiate(inst, err)) != KILN_OK) {
+		inst->broken = true;
+		kiln_instance_free(inst);
+		inst = NULL;
+		goto out;
+	}
+	*out = inst;
+	inst = NULL;
+out:
+	if (inst != NULL)
+		free(inst);
+	return rc;
+}
+
+static void add_stats(struct kiln_stats *sum, const struct kiln_stats *s)
+{
+	sum->instantiations += __atomic_load_n(&s->instantiations, __ATOMIC_RELAXED);
+	sum->calls += __atomic_load_n(&s->calls, __ATOMIC_RELAXED);
+	for (int k = 0; k < KILN_TRAP_KIND_COUNT; k++)
+		sum->traps[k] += __atomic_load_n(&s->traps[k], __ATOMIC_RELAXED);
+	sum->fuel_consumed += __atomic_load_n(&s->fuel_consumed, __ATOMIC_RELAXED);
+	sum->wall_ns += __atomic_load_n(&s->wall_ns, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&s->peak_pages, __ATOMIC_RELAXED) > sum->peak_pages)
+		sum->peak_pages = __atomic_load_n(&s->peak_pages, __ATOMIC_RELAXED);
+}
+
+void kiln_instance_free(struct kiln_instance *inst)
+{
+	struct kiln_engine *eng;
+	struct kiln_ext_rec *rec;
+
+	if (inst == NULL)
+		return;
+	eng = inst->engine;
+	if (running_here(&kiln_rt_thread, inst))
+		kiln_rt_misuse("kiln_instance_free: extension %s is running", ext_name(inst));
+	if (!inst->broken)
+		inst->desc->free(inst->mi);
+	/* The timer may be reporting on this instance: wait for it. */
+	pthread_mutex_lock(&eng->timer_lock);
+	pthread_mutex_unlock(&eng->timer_lock);
+	pthread_mutex_lock(&eng->lock);
+	rec = inst->rec;
+	if (rec != NULL) {
+		if (inst->rec_prev != NULL)
+			inst->rec_prev->rec_next = inst->rec_next;
+		else
+			rec->live = inst->rec_next;
+		if (inst->rec_next != NULL)
+			inst->rec_next->rec_prev = inst->rec_prev;
+		rec->live_count--;
+		add_stats(&rec->retired, &inst->stats);
+		eng->live_instances--;
+	}
+	pthread_mutex_unlock(&eng->lock);
+	free(inst);
+}
+
+int kiln_instance_reset(struct kiln_instance *inst, struct kiln_err *err)
+{
+	if (inst == NULL)
+		return kiln_err_set(err, KILN_EINVAL, "kiln_instance_reset: no instance");
+	if (running_here(&kiln_rt_thread, inst))
+		return kiln_err_set(err, KILN_ESTATE, "extension %s: cannot reset while it runs",
+				    ext_name(inst));
+	if (!inst->broken)
+		inst->desc->free(inst->mi);
+	inst->broken = true;
+	inst->cache = NULL;
+	return instantiate(inst, err);
+}
+
+/* ---- Calls ---- */
+
+const struct kiln_export_desc *kiln_instance_export(const struct kiln_instance *inst,
+						    const char *name)
+{
+	const struct kiln_export_desc *ex = inst->desc->exports;
+	uint32_t lo = 0, hi = inst->desc->nexports;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, ex[mid].name);
+		if (c == 0)
+			return &ex[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+static int check_call(const struct kiln_instance *inst, const struct kiln_export_desc *fn,
+		      const struct kiln_val *args, size_t nargs, size_t nresults,
+		      struct kiln_err *err)
+{
+	const struct kiln_module_desc *desc = inst->desc;
+
+	if (fn < desc->exports || fn >= desc->exports + desc->nexports)
+		kiln_rt_misuse("kiln_instance_invoke: export handle %p is not one of extension "
+			       "%s's",
+			       (const void *)fn, ext_name(inst));
+	if (fn->kind != KILN_EXTERN_FUNC)
+		return kiln_err_set(err, KILN_ENOTFOUND, "extension %s: export %s is not a function",
+				    ext_name(inst), fn->name);
+	if (inst->broken)
+		return kiln_err_set(err, KILN_ESTATE,
+				    "extension %s: instantiation failed; reset the instance",
+				    ext_name(inst));
+	if (nargs != fn->nparams || nresults != fn->nresults)
+		return kiln_err_set(err, KILN_ETYPE,
+				    "extension %s: %s takes %u arguments and returns %u results, "
+				    "called with %zu and %zu",
+				    ext_name(inst), fn->name, fn->nparams, fn->nresults, nargs,
+				    nresults);
+	for (size_t i = 0; i < nargs; i++)
+		if ((unsigned)args[i].type != fn->types[i])
+			return kiln_err_set(err, KILN_ETYPE,
+					    "extension %s: %s: argument %zu is %s, expected %s",
+					    ext_name(inst), fn->name, i, type_name(args[i].type),
+					    type_name(fn->types[i]));
+	return KILN_OK;
+}
+
+int kiln_instance_invoke(struct kiln_instance *inst, const struct kiln_export_desc *fn,
+			 const struct kiln_val *args, size_t nargs, struct kiln_val *results,
+			 size_t nresults, struct kiln_err *err)
+{
+	struct kiln_thread *t = &kiln_rt_thread;
+	union kiln_raw small_args[SMALL_ARITY], small_res[SMALL_ARITY];
+	union kiln_raw *raw_args = small_args, *raw_res = small_res;
+	struct kiln_frame f;
+	enum kiln_trap_kind kind;
+	uint64_t start, t0 = 0;
+	int64_t budget = 0, before = 0, left;
+	bool reentered = false, precise = inst->engine->cfg.precise_wall_time;
+	int rc;
+
+	if ((rc = check_call(inst, fn, args, nargs, nresults, err)) != KILN_OK)
+		return rc;
+	if (__builtin_expect(nargs > SMALL_ARITY || nresults > SMALL_ARITY, 0)) {
+		raw_args = malloc((nargs + 1) * sizeof *raw_args);
+		raw_res = malloc((nresults + 1) * sizeof *raw_res);
+		if (raw_args == NULL || raw_res == NULL) {
+			rc = kiln_err_set(err, KILN_ENOMEM, "cannot allocate %zu arguments",
+					  nargs);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < nargs; i++)
+		raw_args[i] = args[i].of;
+	if (__builtin_expect(!t->registered, 0))
+		kiln_rt_thread_register(t);
+
+	frame_init(t, &f, inst);
+	if (inst->fuel != NULL) {
+		/* A host function re-entering an instance already running on
+		 * this thread shares the outer call's fuel. */
+		if (__builtin_expect(f.prev != NULL, 0) && running_here(t, inst)) {
+			reentered = true;
+			before = kiln_rt_fuel_unbias((int64_t)*inst->fuel);
+		} else {
+			budget = inst->fuel_per_call;
+			*inst->fuel = (uint64_t)budget;
+		}
+	}
+	if (precise)
+		t0 = kiln_os_now_ns();
+	start = publish_enter(t, &f, fn->name);
+	kind = boundary(t, &f, fn->call, raw_args, raw_res);
+	publish_leave(t, &f);
+	if (precise)
+		add_wall(inst, kiln_os_now_ns() - t0);
+	else
+		add_wall(inst, (atomic_load_explicit(&inst->engine->epoch, memory_order_relaxed) -
+				start) * inst->engine->tick_ns);
+
+	__atomic_store_n(&inst->stats.calls, inst->stats.calls + 1, __ATOMIC_RELAXED);
+	if (inst->fuel != NULL) {
+		left = kiln_rt_fuel_unbias((int64_t)*inst->fuel);
+		if (__builtin_expect(f.nholders != 0, 0))
+			left += kiln_rt_fuel_collect(&f);
+		if (left < 0)
+			left = 0;
+		if (reentered) {
+			add_fuel(inst, before > left ? before - left : 0);
+		} else {
+			/* Fuel left in a counter belongs to the call that is
+			 * over: code of this instance run through a link must
+			 * draw on its caller's budget. */
+			*inst->fuel = 0;
+			inst->fuel_left = left;
+			add_fuel(inst, budget - left);
+		}
+	}
+	if (__builtin_expect(kind != KILN_TRAP_NONE, 0)) {
+		rc = report_trap(inst, fn->name, t, kind, err);
+		goto out;
+	}
+	inst->last_trap = KILN_TRAP_NONE;
+	for (size_t i = 0; i < nresults; i++) {
+		results[i].type = (enum kiln_valtype)fn->types[fn->nparams + i];
+		results[i].of = raw_res[i];
+	}
+out:
+	if (raw_args != small_args)
+		free(raw_args);
+	if (raw_res != small_res)
+		free(raw_res);
+	return rc;
+}
+
+int kiln_instance_call(struct kiln_instance *inst, const char *name, const struct kiln_val *args,
+		       size_t nargs, struct kiln_val *results, size_t nresults,
+		       struct kiln_err *err)
+{
+	const struct kiln_export_desc *fn = inst->cache;
+
+	if (fn == NULL || strcmp(fn->name, name) != 0) {
+		fn = kiln_instance_export(inst, name);
+		if (fn == NULL || fn->kind != KILN_EXTERN_FUNC)
+			return kiln_err_set(err, KILN_ENOTFOUND,
+					    "extension %s: no exported function \"%s\"",
+					    ext_name(inst), name);
+		inst->cache = fn;
+	}
+	return kiln_instance_invoke(inst, fn, args, nargs, results, nresults, err);
+}
+
+/* ---- Accessors ---- */
+
+enum kiln_trap_kind kiln_instance_trap(const struct kiln_instance *inst, int *exit_code)
+{
+	if (exit_code != NULL)
+		*exit_code = inst->last_exit;
+	return inst->last_trap;
+}
+
+const struct kiln_extension *kiln_instance_extension(const struct kiln_instance *inst)
+{
+	return inst->ext;
+}
+
+void *kiln_instance_module(struct kiln_instance *inst)
+{
+	return inst->mi;
+}
+
+void kiln_instance_set_user(struct kiln_instance *inst, void *user)
+{
+	inst->user = user;
+}
+
+void *kiln_instance_user(const struct kiln_instance *inst)
+{
+	return inst->user;
+}
+
+void kiln_instance_set_fuel(struct kiln_instance *inst, uint64_t per_call)
+{
+	inst->fuel_per_call = per_call == 0 ? inst->fuel_grant : clamp_fuel(per_call, 0);
+}
+
+uint64_t kiln_instance_fuel(const struct kiln_instance *inst)
+{
+	return (uint64_t)inst->fuel_per_call;
+}
+
+uint64_t kiln_instance_fuel_remaining(const struct kiln_instance *inst)
+{
+	return (uint64_t)inst->fuel_left;
+}
+
+uint64_t kiln_instance_fuel_consumed(const struct kiln_instance *inst)
+{
+	return (uint64_t)inst->fuel_used;
+}
+
+bool kiln_instance_fuel_metered(const struct kiln_instance *inst)
+{
+	return inst->fuel != NULL;
+}
+
+static const wasm_rt_memory_t *memory_of(const struct kiln_instance *inst)
+{
+	if (inst->desc->memory == NULL || inst->broken)
+		return NULL;
+	return inst->desc->memory(inst->mi);
+}
+
+uint64_t kiln_instance_memory_size(const struct kiln_instance *inst)
+{
+	const wasm_rt_memory_t *mem = memory_of(inst);
+	return mem != NULL ? mem->size : 0;
+}
+
+static int check_range(const struct kiln_instance *inst, const wasm_rt_memory_t *mem,
+		       uint64_t offset, size_t len, const char *what, struct kiln_err *err)
+{
+	uint64_t size = mem != NULL ? mem->size : 0;
+	if (offset > size || len > size - offset)
+		return kiln_err_set(err, KILN_EINVAL,
+				    "extension %s: %s of %zu bytes at offset %llu is outside its "
+				    "memory of %llu bytes",
+				    ext_name(inst), what, len, (unsigned long long)offset,
+				    (unsigned long long)size);
+	return KILN_OK;
+}
+
+int kiln_instance_memory_read(const struct kiln_instance *inst, uint64_t offset, void *buf,
+			      size_t len, struct kiln_err *err)
+{
+	const wasm_rt_memory_t *mem = memory_of(inst);
+	int rc = check_range(inst, mem, offset, len, "read", err);
+	if (rc == KILN_OK && len != 0)
+		memcpy(buf, mem->data + offset, len);
+	return rc;
+}
+
+int kiln_instance_memory_write(struct kiln_instance *inst, uint64_t offset, const void *buf,
+			       size_t len, struct kiln_err *err)
+{
+	const wasm_rt_memory_t *mem = memory_of(inst);
+	int rc = check_range(inst, mem, offset, len, "write", err);
+	if (rc == KILN_OK && len != 0)
+		memcpy(mem->data + offset, buf, len);
+	return rc;
+}
+
+/* ---- Statistics ---- */
+
+void kiln_instance_stats(const struct kiln_instance *inst, struct kiln_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	add_stats(out, &inst->stats);
+}
+
+int kiln_extension_stats(struct kiln_engine *eng, const struct kiln_extension *ext,
+			 struct kiln_stats *out)
+{
+	struct kiln_ext_rec *rec;
+	int rc = KILN_ENOTFOUND;
+
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&eng->lock);
+	for (rec = eng->recs; rec != NULL; rec = rec->next) {
+		if (rec->ext != ext)
+			continue;
+		add_stats(out, &rec->retired);
+		for (const struct kiln_instance *i = rec->live; i != NULL; i = i->rec_next)
+			add_stats(out, &i->stats);
+		out->live_instances = rec->live_count;
+		rc = KILN_OK;
+		break;
+	}
+	pthread_mutex_unlock(&eng->lock);
+	return rc;
+}

@@ -1,0 +1,276 @@
+/*
+ * rt_impl.h — what the files of libkiln-rt share and nothing outside may
+ * use: the engine, instance, per-thread and per-call structures, and the
+ * internal functions (prefixed kiln_rt_).
+ *
+ * The moving parts, one file each:
+ *   trap.c      per-thread state, signal handlers, trapping, fault filtering
+ *   memory.c    the slot pool and wasm-rt.h memories
+ *   wasm_rt.c   the rest of wasm-rt.h: init, function types, tables, exceptions
+ *   timer.c     the engine's epoch and deadline thread
+ *   engine.c    engines and extension records
+ *   instance.c  instances, the trap boundary, calls, stats, memory accessors
+ *   fuel.c      kiln.fuel_exhausted and fuel sharing between instances
+ */
+#ifndef KILN_RT_IMPL_H
+#define KILN_RT_IMPL_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kiln_rt.h"
+
+/* Address space of one 32-bit memory: 4 GiB of addresses plus 4 GiB of
+ * static offsets (wasm2c computes data + (u64)addr + offset). */
+#define KILN_MEMORY_RESERVE (8ull << 30)
+/* An access at the very end of a reservation spills up to 7 bytes past it;
+ * a guard of one wasm page between slots keeps it off the next slot. */
+#define KILN_SLOT_GUARD ((uint64_t)KILN_PAGE_SIZE)
+#define KILN_SLOT_STRIDE (KILN_MEMORY_RESERVE + KILN_SLOT_GUARD)
+/* Pages a 32-bit memory may have: 65536 would not fit wasm_rt_memory_t.size. */
+#define KILN_MAX_PAGES 65535u
+/* Engines alive at once (each registers its pool for the fault handler). */
+#define KILN_MAX_ENGINES 16
+/* Largest table, in elements, so that a module cannot make the host
+ * allocate gigabytes for one table. */
+#ifndef KILN_TABLE_MAX_ELEMENTS
+#define KILN_TABLE_MAX_ELEMENTS 10000000u
+#endif
+/* Largest wasm exception payload (wasm_rt_load_exception). */
+#define KILN_EXCEPTION_MAX 256u
+/* Instances a call's fuel can be spread over (linked modules). */
+#define KILN_FRAME_HOLDERS 8
+/* The timer drives a counter negative by this much at a hard deadline;
+ * budgets stay below KILN_FUEL_MAX = 2^61 so a biased counter is always
+ * below -2^61 and an unbiased one above -2^60. */
+#define KILN_FUEL_BIAS (1ll << 62)
+/* Private trap kind: instantiation failed for lack of a resource (status
+ * and message in the thread's fail_status/fail_msg), not a guest trap. */
+#define KILN_TRAP_RESOURCE ((enum kiln_trap_kind)(KILN_TRAP_KIND_COUNT + 1))
+/* Timer ticks without any call before the timer goes to sleep. */
+#define KILN_TIMER_QUIET_TICKS 100u
+
+/* What a thread publishes about its running call for the engine's timer. */
+struct kiln_pub {
+	struct kiln_engine *engine;
+	struct kiln_instance *inst;
+	const char *export_name;
+	uint64_t frame_id;
+	uint64_t start_tick;
+	uint64_t soft_ticks; /* 0: none */
+	uint64_t hard_ticks; /* 0: none */
+};
+
+/* One entry into wasm (a call or an instantiation), on the C stack of the
+ * boundary.  Frames nest when a host function calls back into wasm. */
+struct kiln_frame {
+	sigjmp_buf jmp;
+	struct kiln_frame *prev;
+	struct kiln_instance *inst;
+	uint64_t id;
+	unsigned saved_in_host;
+	void *saved_unwind;
+	struct kiln_instance *saved_instantiating;
+	struct kiln_pub saved_pub;
+	int64_t pending_fuel;
+	struct kiln_instance *holders[KILN_FRAME_HOLDERS];
+	unsigned nholders;
+};
+
+/* Per-thread state, in initial-exec TLS so that the signal handlers and the
+ * call path reach it with one segment-relative access. */
+struct kiln_thread {
+	/* Read by the signal handlers. */
+	struct kiln_frame *frame;   /* innermost entry into wasm; NULL outside */
+	unsigned in_host;           /* depth of runtime/host code called by wasm */
+	uintptr_t stack_lo;         /* lowest usable stack address */
+	uintptr_t guard_lo, guard_hi; /* faults here are stack exhaustion */
+	_Atomic uint64_t interrupt_id; /* frame the timer wants stopped */
+
+	/* Trap report, written just before the jump back to the boundary. */
+	enum kiln_trap_kind trap_kind;
+	int exit_code;
+	uintptr_t fault_addr;
+	int fail_status;
+	char fail_msg[160];
+	enum kiln_trap_kind last_trap;
+	int last_exit;
+
+	struct kiln_instance *instantiating;
+	void *unwind_target;        /* wasm_rt exception unwind target */
+	uint64_t next_frame_id;
+
+	/* Published for the timer: a seqlock (odd seq = being written). */
+	_Atomic uint64_t seq;
+	_Atomic(struct kiln_engine *) pub_engine;
+	_Atomic(struct kiln_instance *) pub_inst;
+	_Atomic(const char *) pub_export;
+	_Atomic uint64_t pub_frame;
+	_Atomic uint64_t pub_start;
+	_Atomic uint64_t pub_soft;
+	_Atomic uint64_t pub_hard;
+	/* Timer-private, under the thread registry lock. */
+	uint64_t soft_done;         /* frame whose soft deadline was reported */
+	uint64_t kill_frame;        /* frame last signalled, and when */
+	uint64_t kill_tick;
+
+	bool registered;
+	pthread_t self;
+	void *altstack;             /* ours, or NULL when the thread had one */
+	size_t altstack_size;
+	struct kiln_thread *next, *prev; /* thread registry */
+
+	uint32_t exc_tag, exc_size;
+	unsigned char exc[KILN_EXCEPTION_MAX];
+};
+
+extern __thread struct kiln_thread kiln_rt_thread __attribute__((tls_model("initial-exec")));
+
+/* One slot of the memory pool. */
+struct kiln_slot {
+	struct kiln_instance *owner; /* NULL for host-made memories */
+	uint64_t accessible;         /* bytes at the slot's start mapped RW */
+	uint32_t limit_pages;        /* min(module max, cap, KILN_MAX_PAGES) */
+	uint32_t next_free;
+	bool used;
+};
+
+struct kiln_pool {
+	uint8_t *base;
+	uint64_t size;
+	uint32_t nslots;
+	pthread_mutex_t lock;
+	uint32_t free_head; /* UINT32_MAX: none */
+	uint32_t live;
+	uint32_t peak;
+	struct kiln_slot *slots;
+};
+
+struct kiln_ext_rec {
+	const struct kiln_extension *ext;
+	struct kiln_ext_rec *next;
+	struct kiln_instance *live; /* list through rec_next/rec_prev */
+	uint32_t live_count;
+	struct kiln_stats retired;  /* sums of freed instances */
+};
+
+struct kiln_engine {
+	struct kiln_engine_config cfg;
+	int sig;
+	uint64_t tick_ns;
+	struct kiln_pool pool;
+	int pool_index; /* in the fault handler's range table */
+
+	pthread_mutex_t lock; /* recs, live lists, live count */
+	struct kiln_ext_rec *recs;
+	uint64_t live_instances;
+
+	/* Timer (timer.c). */
+	_Atomic uint64_t epoch; /* ticks since origin_ns; starts at 1 */
+	_Atomic int timer_idle;
+	uint64_t origin_ns;
+	pthread_mutex_t timer_lock;
+	pthread_cond_t timer_cond;
+	pthread_t timer_thread;
+	bool timer_started;
+	bool timer_stop;
+	unsigned timer_quiet;
+
+	struct kiln_engine *next_engine; /* live engines, newest first */
+};
+
+struct kiln_instance {
+	struct kiln_engine *engine;
+	const struct kiln_extension *ext;
+	const struct kiln_module_desc *desc;
+	struct kiln_ext_rec *rec;
+	void *mi;                   /* wasm2c module instance */
+	uint64_t *fuel;             /* the __kiln_fuel global; NULL without fuel */
+	void **import_ctx;
+	const struct kiln_export_desc *cache; /* last export called by name */
+	int64_t fuel_per_call;      /* current budget of each call */
+	int64_t fuel_grant;         /* the grant's, restored by set_fuel(0) */
+	int64_t fuel_instantiate;
+	int64_t fuel_left;
+	int64_t fuel_used;
+	uint64_t soft_ns, hard_ns;  /* 0: none */
+	uint64_t soft_ticks, hard_ticks;
+	uint32_t cap_pages;
+	bool broken;                /* last (re)instantiation failed */
+	enum kiln_trap_kind last_trap;
+	int last_exit;
+	struct kiln_stats stats;    /* written by the running thread only */
+	void *user;
+	struct kiln_instance *rec_next, *rec_prev;
+};
+
+/* ---- trap.c ---- */
+__attribute__((noreturn)) void kiln_rt_trap(struct kiln_thread *t, enum kiln_trap_kind kind);
+__attribute__((noreturn, format(printf, 3, 4))) void
+kiln_rt_fail(struct kiln_thread *t, int status, const char *fmt, ...);
+void kiln_rt_thread_register(struct kiln_thread *t);
+int kiln_rt_signals_acquire(int sig, struct kiln_err *err);
+void kiln_rt_signals_release(void);
+bool kiln_rt_fence_needed(void);
+int kiln_rt_pool_register(uintptr_t lo, uintptr_t hi, struct kiln_engine *eng);
+struct kiln_engine *kiln_rt_engine_of(const void *addr, uint32_t *slot);
+void kiln_rt_pool_unregister(int index);
+void kiln_rt_threads_lock(void);
+void kiln_rt_threads_unlock(void);
+struct kiln_thread *kiln_rt_threads_first(void);
+__attribute__((noreturn, format(printf, 1, 2))) void kiln_rt_misuse(const char *fmt, ...);
+
+/* Runtime code called by wasm brackets itself like a host function. */
+static inline void kiln_rt_host_enter(struct kiln_thread *t)
+{
+	char probe;
+	if (t->frame == NULL)
+		return;
+	t->in_host++;
+	if ((uintptr_t)&probe - t->stack_lo < KILN_HOST_STACK_RESERVE)
+		kiln_rt_trap(t, KILN_TRAP_STACK_EXHAUSTION);
+}
+
+static inline bool kiln_rt_interrupted(struct kiln_thread *t)
+{
+	return t->frame != NULL &&
+	       atomic_load_explicit(&t->interrupt_id, memory_order_acquire) == t->frame->id;
+}
+
+static inline void kiln_rt_host_leave(struct kiln_thread *t)
+{
+	if (t->frame == NULL)
+		return;
+	if (--t->in_host == 0 && kiln_rt_interrupted(t))
+		kiln_rt_trap(t, KILN_TRAP_DEADLINE);
+}
+
+/* ---- memory.c ---- */
+int kiln_rt_pool_init(struct kiln_pool *pool, uint32_t nslots, struct kiln_err *err);
+void kiln_rt_pool_destroy(struct kiln_pool *pool);
+
+/* ---- engine.c ---- */
+struct kiln_engine *kiln_rt_default_engine(void);
+struct kiln_ext_rec *kiln_rt_ext_rec(struct kiln_engine *eng, const struct kiln_extension *ext,
+				     struct kiln_err *err);
+void kiln_rt_log(struct kiln_engine *eng, enum kiln_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- timer.c ---- */
+int kiln_rt_timer_start(struct kiln_engine *eng, struct kiln_err *err);
+void kiln_rt_timer_stop(struct kiln_engine *eng);
+void kiln_rt_timer_wake(struct kiln_engine *eng);
+uint64_t kiln_rt_ns_to_ticks(const struct kiln_engine *eng, uint64_t ns);
+
+/* ---- fuel.c ---- */
+static inline int64_t kiln_rt_fuel_unbias(int64_t v)
+{
+	return v < -(1ll << 60) ? v + KILN_FUEL_BIAS : v;
+}
+int64_t kiln_rt_fuel_collect(struct kiln_frame *f);
+
+#endif /* KILN_RT_IMPL_H */

@@ -1,0 +1,3 @@
+# tests/bench/ — `make bench`.
+bench:
+	@echo "bench: not built yet"
