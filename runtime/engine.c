@@ -71,21 +71,13 @@ int kiln_engine_new(const struct kiln_engine_config *config, struct kiln_engine 
 		eng->cfg.tick_us = KILN_DEFAULT_TICK_US;
 	eng->sig = eng->cfg.interrupt_signal != 0 ? eng->cfg.interrupt_signal : SIGRTMIN + 4;
 	eng->tick_ns = (uint64_t)eng->cfg.tick_us * 1000u;
-	eng->pool_index = -1;
 	pthread_mutex_init(&eng->lock, NULL);
 
 	if ((rc = kiln_rt_signals_acquire(eng->sig, err)) != KILN_OK)
 		goto out;
 	signals = true;
-	if ((rc = kiln_rt_pool_init(&eng->pool, eng->cfg.slots, err)) != KILN_OK)
+	if ((rc = kiln_rt_pool_init(eng, eng->cfg.slots, err)) != KILN_OK)
 		goto out;
-	eng->pool_index = kiln_rt_pool_register((uintptr_t)eng->pool.base,
-						(uintptr_t)eng->pool.base + eng->pool.size, eng);
-	if (eng->pool_index < 0) {
-		rc = kiln_err_set(err, KILN_ELIMIT, "at most %d engines may exist at once",
-				  KILN_MAX_ENGINES);
-		goto out;
-	}
 	if ((rc = kiln_rt_timer_start(eng, err)) != KILN_OK)
 		goto out;
 	wasm_rt_init();
@@ -98,8 +90,6 @@ int kiln_engine_new(const struct kiln_engine_config *config, struct kiln_engine 
 	rc = KILN_OK;
 out:
 	if (eng != NULL) {
-		if (eng->pool_index >= 0)
-			kiln_rt_pool_unregister(eng->pool_index);
 		kiln_rt_pool_destroy(&eng->pool);
 		if (signals)
 			kiln_rt_signals_release();
@@ -130,7 +120,6 @@ void kiln_engine_free(struct kiln_engine *eng)
 	kiln_rt_timer_stop(eng);
 	/* Memories the host made (wasm_rt_allocate_memory outside any
 	 * instantiation) must be gone too: the pool is unmapped. */
-	kiln_rt_pool_unregister(eng->pool_index);
 	kiln_rt_pool_destroy(&eng->pool);
 	kiln_rt_signals_release();
 	for (rec = eng->recs; rec != NULL; rec = next) {

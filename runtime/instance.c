@@ -130,7 +130,13 @@ boundary(struct kiln_thread *t, struct kiln_frame *f, kiln_trampoline_fn fn,
 	 const union kiln_raw *args, union kiln_raw *results)
 {
 	if (sigsetjmp(f->jmp, 0) != 0) {
+		/* Leave the frame before unblocking: an interrupt pending for
+		 * it must find it gone, not jump here again. */
 		unwind(t, f);
+		if (t->trap_mask_set) {
+			t->trap_mask_set = false;
+			pthread_sigmask(SIG_SETMASK, &t->trap_mask, NULL);
+		}
 		return t->trap_kind;
 	}
 	f->saved_in_host = t->in_host;
@@ -171,6 +177,7 @@ static int report_trap(struct kiln_instance *inst, const char *name, struct kiln
 		       enum kiln_trap_kind kind, struct kiln_err *err)
 {
 	char detail[96] = "";
+	struct kiln_engine *eng;
 	uint32_t slot;
 
 	if (kind == KILN_TRAP_RESOURCE) {
@@ -184,9 +191,8 @@ static int report_trap(struct kiln_instance *inst, const char *name, struct kiln
 	t->last_exit = inst->last_exit;
 	__atomic_store_n(&inst->stats.traps[kind], inst->stats.traps[kind] + 1, __ATOMIC_RELAXED);
 	if (kind == KILN_TRAP_OUT_OF_BOUNDS && t->fault_addr != 0 &&
-	    kiln_rt_engine_of((void *)t->fault_addr, &slot) != NULL) {
-		uint64_t off = (t->fault_addr - (uintptr_t)inst->engine->pool.base) %
-			       KILN_SLOT_STRIDE;
+	    (eng = kiln_rt_engine_of((void *)t->fault_addr, &slot)) != NULL) {
+		uint64_t off = t->fault_addr - (uintptr_t)eng->pool.slots[slot].base;
 		snprintf(detail, sizeof detail, " (fault at linear memory offset 0x%llx)",
 			 (unsigned long long)off);
 	} else if (kind == KILN_TRAP_EXIT) {

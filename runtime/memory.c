@@ -26,48 +26,96 @@
 #include "rt_impl.h"
 #include "rt_os.h"
 
-int kiln_rt_pool_init(struct kiln_pool *pool, uint32_t nslots, struct kiln_err *err)
+/* Release every chunk of @pool (and its range registration). */
+static void release_chunks(struct kiln_pool *pool)
 {
-	void *base;
-	int rc;
+	for (unsigned i = 0; i < pool->nchunks; i++) {
+		if (pool->chunks[i].range >= 0)
+			kiln_rt_range_remove(pool->chunks[i].range);
+		kiln_os_release(pool->chunks[i].base, pool->chunks[i].size);
+	}
+	pool->nchunks = 0;
+}
+
+/* Reserve @eng's slots: in one piece when possible, else in pieces as large
+ * as the address space still has (a sanitizer's shadow memory, or a host's
+ * own large mappings, can leave no single hole of 80 TiB). */
+int kiln_rt_pool_init(struct kiln_engine *eng, uint32_t nslots, struct kiln_err *err)
+{
+	struct kiln_pool *pool = &eng->pool;
+	uint32_t first = 0, chunk = nslots;
+	int rc = KILN_OK, os = 0;
 
 	memset(pool, 0, sizeof *pool);
-	if (nslots == 0 || nslots > UINT64_MAX / KILN_SLOT_STRIDE)
-		return kiln_err_set(err, KILN_EINVAL, "memory slots: %u is not a valid count",
-				    nslots);
-	pool->size = (uint64_t)nslots * KILN_SLOT_STRIDE;
-	if ((rc = kiln_os_reserve(pool->size, &base)) != 0)
-		return kiln_err_set(err, KILN_ENOMEM,
-				    "cannot reserve %u memory slots (%llu GiB of address space): %s; "
-				    "ask for fewer slots",
-				    nslots, (unsigned long long)(pool->size >> 30), strerror(rc));
+	pthread_mutex_init(&pool->lock, NULL);
+	pool->ready = true;
+	if (nslots == 0 || nslots > UINT64_MAX / KILN_SLOT_STRIDE) {
+		rc = kiln_err_set(err, KILN_EINVAL, "memory slots: %u is not a valid count", nslots);
+		goto out;
+	}
 	pool->slots = calloc(nslots, sizeof *pool->slots);
 	if (pool->slots == NULL) {
-		kiln_os_release(base, pool->size);
-		return kiln_err_set(err, KILN_ENOMEM, "cannot allocate %u slot records", nslots);
+		rc = kiln_err_set(err, KILN_ENOMEM, "cannot allocate %u slot records", nslots);
+		goto out;
 	}
-	pool->base = base;
+	while (first < nslots) {
+		uint32_t n = nslots - first < chunk ? nslots - first : chunk;
+		struct kiln_chunk *c = &pool->chunks[pool->nchunks];
+		void *base;
+		if (pool->nchunks == KILN_MAX_RANGES) {
+			os = ENOMEM;
+			break;
+		}
+		if ((os = kiln_os_reserve((uint64_t)n * KILN_SLOT_STRIDE, &base)) != 0) {
+			if (chunk == 1)
+				break;
+			chunk = (chunk + 1) / 2;
+			continue;
+		}
+		c->base = base;
+		c->size = (uint64_t)n * KILN_SLOT_STRIDE;
+		c->range = kiln_rt_range_add((uintptr_t)base, (uintptr_t)base + c->size, eng, first);
+		pool->nchunks++;
+		if (c->range < 0) {
+			os = ENOMEM;
+			break;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			pool->slots[first + i].base = (uint8_t *)base + (uint64_t)i * KILN_SLOT_STRIDE;
+		first += n;
+	}
+	if (first < nslots) {
+		rc = kiln_err_set(err, KILN_ENOMEM,
+				  "cannot reserve %u memory slots (%llu GiB of address space): %s; "
+				  "ask for fewer slots",
+				  nslots,
+				  (unsigned long long)(((uint64_t)nslots * KILN_SLOT_STRIDE) >> 30),
+				  strerror(os));
+		goto out;
+	}
 	pool->nslots = nslots;
 	for (uint32_t i = 0; i < nslots; i++)
 		pool->slots[i].next_free = i + 1 < nslots ? i + 1 : UINT32_MAX;
 	pool->free_head = 0;
-	pthread_mutex_init(&pool->lock, NULL);
-	return KILN_OK;
+out:
+	return rc;
 }
 
+/* Undo kiln_rt_pool_init(), complete or not. */
 void kiln_rt_pool_destroy(struct kiln_pool *pool)
 {
-	if (pool->base == NULL)
+	if (!pool->ready)
 		return;
-	kiln_os_release(pool->base, pool->size);
+	pool->ready = false;
+	release_chunks(pool);
 	free(pool->slots);
+	pool->slots = NULL;
 	pthread_mutex_destroy(&pool->lock);
-	pool->base = NULL;
 }
 
 static uint8_t *slot_base(const struct kiln_pool *pool, uint32_t idx)
 {
-	return pool->base + (uint64_t)idx * KILN_SLOT_STRIDE;
+	return pool->slots[idx].base;
 }
 
 static uint32_t take_slot(struct kiln_pool *pool)

@@ -33,8 +33,9 @@
 #define KILN_SLOT_STRIDE (KILN_MEMORY_RESERVE + KILN_SLOT_GUARD)
 /* Pages a 32-bit memory may have: 65536 would not fit wasm_rt_memory_t.size. */
 #define KILN_MAX_PAGES 65535u
-/* Engines alive at once (each registers its pool for the fault handler). */
-#define KILN_MAX_ENGINES 16
+/* Address ranges (pool reservations) of all engines together, which the
+ * fault handler scans: a bounded table, no locks. */
+#define KILN_MAX_RANGES 64
 /* Largest table, in elements, so that a module cannot make the host
  * allocate gigabytes for one table. */
 #ifndef KILN_TABLE_MAX_ELEMENTS
@@ -93,6 +94,8 @@ struct kiln_thread {
 
 	/* Trap report, written just before the jump back to the boundary. */
 	enum kiln_trap_kind trap_kind;
+	bool trap_mask_set;         /* a handler jumped: restore trap_mask */
+	sigset_t trap_mask;
 	int exit_code;
 	uintptr_t fault_addr;
 	int fail_status;
@@ -132,6 +135,7 @@ extern __thread struct kiln_thread kiln_rt_thread __attribute__((tls_model("init
 
 /* One slot of the memory pool. */
 struct kiln_slot {
+	uint8_t *base;
 	struct kiln_instance *owner; /* NULL for host-made memories */
 	uint64_t accessible;         /* bytes at the slot's start mapped RW */
 	uint32_t limit_pages;        /* min(module max, cap, KILN_MAX_PAGES) */
@@ -139,15 +143,24 @@ struct kiln_slot {
 	bool used;
 };
 
-struct kiln_pool {
+/* A pool is one reservation when the address space allows, else several
+ * (each registered as a range for the fault handler). */
+struct kiln_chunk {
 	uint8_t *base;
 	uint64_t size;
+	int range;
+};
+
+struct kiln_pool {
+	struct kiln_chunk chunks[KILN_MAX_RANGES];
+	unsigned nchunks;
 	uint32_t nslots;
 	pthread_mutex_t lock;
 	uint32_t free_head; /* UINT32_MAX: none */
 	uint32_t live;
 	uint32_t peak;
 	struct kiln_slot *slots;
+	bool ready;
 };
 
 struct kiln_ext_rec {
@@ -163,7 +176,6 @@ struct kiln_engine {
 	int sig;
 	uint64_t tick_ns;
 	struct kiln_pool pool;
-	int pool_index; /* in the fault handler's range table */
 
 	pthread_mutex_t lock; /* recs, live lists, live count */
 	struct kiln_ext_rec *recs;
@@ -216,9 +228,9 @@ void kiln_rt_thread_register(struct kiln_thread *t);
 int kiln_rt_signals_acquire(int sig, struct kiln_err *err);
 void kiln_rt_signals_release(void);
 bool kiln_rt_fence_needed(void);
-int kiln_rt_pool_register(uintptr_t lo, uintptr_t hi, struct kiln_engine *eng);
+int kiln_rt_range_add(uintptr_t lo, uintptr_t hi, struct kiln_engine *eng, uint32_t first_slot);
+void kiln_rt_range_remove(int index);
 struct kiln_engine *kiln_rt_engine_of(const void *addr, uint32_t *slot);
-void kiln_rt_pool_unregister(int index);
 void kiln_rt_threads_lock(void);
 void kiln_rt_threads_unlock(void);
 struct kiln_thread *kiln_rt_threads_first(void);
@@ -250,7 +262,7 @@ static inline void kiln_rt_host_leave(struct kiln_thread *t)
 }
 
 /* ---- memory.c ---- */
-int kiln_rt_pool_init(struct kiln_pool *pool, uint32_t nslots, struct kiln_err *err);
+int kiln_rt_pool_init(struct kiln_engine *eng, uint32_t nslots, struct kiln_err *err);
 void kiln_rt_pool_destroy(struct kiln_pool *pool);
 
 /* ---- engine.c ---- */

@@ -12,9 +12,11 @@
  * core with the real signal.
  *
  * Signal masks.  Entering wasm does not save the mask (sigsetjmp(buf, 0):
- * no system call).  A handler that leaves by siglongjmp would otherwise
- * leave its signal blocked, so it first restores the mask the interrupted
- * code ran with, taken from its ucontext.
+ * no system call).  A handler that leaves by siglongjmp leaves its signal
+ * blocked, so it records the mask the interrupted code ran with (from its
+ * ucontext) and the boundary's trap path restores it after the jump.  Not
+ * before: a second signal (the timer repeats its interrupt) would then run
+ * the handler again in the middle of the jump.
  *
  * The handlers use only async-signal-safe calls and touch only TLS and the
  * fixed table of pool ranges: no malloc, no locks.
@@ -43,10 +45,11 @@ __thread struct kiln_thread kiln_rt_thread __attribute__((tls_model("initial-exe
 struct pool_range {
 	_Atomic uintptr_t lo, hi;
 	struct kiln_engine *_Atomic eng;
+	_Atomic uint32_t first_slot;
 };
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER; /* signals, ranges */
-static struct pool_range g_ranges[KILN_MAX_ENGINES];
+static struct pool_range g_ranges[KILN_MAX_RANGES];
 static int g_sig_refs;
 static int g_intr_sig;
 static struct sigaction g_old_segv, g_old_bus, g_old_intr;
@@ -151,13 +154,15 @@ struct kiln_instance *kiln_instance_current(void)
 
 /* ---- Pool ranges, read by the fault handler without locks ---- */
 
-int kiln_rt_pool_register(uintptr_t lo, uintptr_t hi, struct kiln_engine *eng)
+int kiln_rt_range_add(uintptr_t lo, uintptr_t hi, struct kiln_engine *eng, uint32_t first_slot)
 {
 	int index = -1;
 	pthread_mutex_lock(&g_lock);
-	for (int i = 0; i < KILN_MAX_ENGINES; i++) {
+	for (int i = 0; i < KILN_MAX_RANGES; i++) {
 		if (atomic_load_explicit(&g_ranges[i].hi, memory_order_relaxed) == 0) {
 			atomic_store_explicit(&g_ranges[i].eng, eng, memory_order_relaxed);
+			atomic_store_explicit(&g_ranges[i].first_slot, first_slot,
+					      memory_order_relaxed);
 			atomic_store_explicit(&g_ranges[i].lo, lo, memory_order_relaxed);
 			atomic_store_explicit(&g_ranges[i].hi, hi, memory_order_release);
 			index = i;
@@ -168,7 +173,7 @@ int kiln_rt_pool_register(uintptr_t lo, uintptr_t hi, struct kiln_engine *eng)
 	return index;
 }
 
-void kiln_rt_pool_unregister(int index)
+void kiln_rt_range_remove(int index)
 {
 	pthread_mutex_lock(&g_lock);
 	atomic_store_explicit(&g_ranges[index].hi, 0, memory_order_release);
@@ -179,11 +184,12 @@ void kiln_rt_pool_unregister(int index)
 struct kiln_engine *kiln_rt_engine_of(const void *addr, uint32_t *slot)
 {
 	uintptr_t a = (uintptr_t)addr;
-	for (int i = 0; i < KILN_MAX_ENGINES; i++) {
+	for (int i = 0; i < KILN_MAX_RANGES; i++) {
 		uintptr_t hi = atomic_load_explicit(&g_ranges[i].hi, memory_order_acquire);
 		uintptr_t lo = atomic_load_explicit(&g_ranges[i].lo, memory_order_relaxed);
 		if (a >= lo && a < hi) {
-			*slot = (uint32_t)((a - lo) / KILN_SLOT_STRIDE);
+			*slot = atomic_load_explicit(&g_ranges[i].first_slot, memory_order_relaxed) +
+				(uint32_t)((a - lo) / KILN_SLOT_STRIDE);
 			return atomic_load_explicit(&g_ranges[i].eng, memory_order_relaxed);
 		}
 	}
@@ -192,7 +198,7 @@ struct kiln_engine *kiln_rt_engine_of(const void *addr, uint32_t *slot)
 
 static bool in_pool(uintptr_t a)
 {
-	for (int i = 0; i < KILN_MAX_ENGINES; i++) {
+	for (int i = 0; i < KILN_MAX_RANGES; i++) {
 		uintptr_t hi = atomic_load_explicit(&g_ranges[i].hi, memory_order_acquire);
 		uintptr_t lo = atomic_load_explicit(&g_ranges[i].lo, memory_order_relaxed);
 		if (a >= lo && a < hi)
@@ -207,7 +213,8 @@ static __attribute__((noreturn)) void leave_handler(struct kiln_thread *t, void 
 						   enum kiln_trap_kind kind)
 {
 	const ucontext_t *uc = ucv;
-	pthread_sigmask(SIG_SETMASK, &uc->uc_sigmask, NULL);
+	memcpy(&t->trap_mask, &uc->uc_sigmask, sizeof t->trap_mask);
+	t->trap_mask_set = true;
 	t->trap_kind = kind;
 	siglongjmp(t->frame->jmp, 1);
 }
@@ -305,8 +312,13 @@ int kiln_rt_signals_acquire(int sig, struct kiln_err *err)
 	}
 	g_fence_needed = kiln_os_membarrier_init() != 0;
 
+	/* Our handlers never nest: a jump out of one must not be overtaken
+	 * by another that would record the first one's mask. */
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGSEGV);
+	sigaddset(&sa.sa_mask, SIGBUS);
+	sigaddset(&sa.sa_mask, sig);
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	sa.sa_sigaction = on_fault;
 	sigaction(SIGSEGV, &sa, &g_old_segv);

@@ -249,7 +249,8 @@ static void test_wall_time_is_counted(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
 		CU_ASSERT_EQUAL(rt_call_i32(inst, "sleep", 1, &ms, NULL, &err), KILN_OK);
 		kiln_instance_stats(inst, &st);
-		CU_ASSERT(st.wall_ns >= 25000000u);
+		/* Ticks lag when the timer thread is starved of CPU. */
+		CU_ASSERT(st.wall_ns >= (precise ? 30000000u : 10000000u));
 		CU_ASSERT(st.wall_ns < 1000000000u);
 		kiln_instance_free(inst);
 		kiln_engine_free(eng);

@@ -75,7 +75,7 @@ static bool burns(struct kiln_instance *inst, uint32_t n)
 static void *work(void *p)
 {
 	struct worker *w = p;
-	const struct kiln_grants g = {.fuel_per_call = 1000000, .hard_deadline_ns = 40 * MS};
+	const struct kiln_grants g = {.fuel_per_call = 1000000, .hard_deadline_ns = 200 * MS};
 	struct kiln_instance *victim = rt_instance(w->eng, &rt_basic, &g);
 	struct kiln_instance *bystander = rt_instance(w->eng, &rt_basic, &g);
 	struct kiln_stats st;

@@ -98,7 +98,7 @@ static bool adds_up(struct kiln_instance *inst)
 
 static void test_every_trap_kind_then_carry_on(void)
 {
-	const struct kiln_grants g = {.fuel_per_call = 100000, .hard_deadline_ns = 30 * MS};
+	const struct kiln_grants g = {.fuel_per_call = 100000, .hard_deadline_ns = 200 * MS};
 	struct kiln_engine *eng = rt_engine(8);
 	struct kiln_instance *inst = rt_instance(eng, &rt_basic, &g);
 	struct kiln_instance *next = rt_instance(eng, &rt_basic, &g);
