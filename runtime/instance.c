@@ -8,9 +8,9 @@
  * wasm may call into wasm again) and each restores the thread state of the
  * frame it interrupted.
  *
- * Around the boundary the calling thread publishes its call for the
- * engine's deadline timer with a seqlock (see timer.c): one counter bumped
- * twice and a few plain stores, no atomic read-modify-write, no clock read.
+ * The innermost frame is also what the engine's deadline timer reads
+ * (see timer.c): entering costs a few stores to the stack and one to TLS,
+ * no atomic read-modify-write, no clock read.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,121 +37,113 @@ static const char *ext_name(const struct kiln_instance *inst)
 
 /* ---- Publication for the timer ---- */
 
-static inline void pub_begin(struct kiln_thread *t, uint64_t *seq)
+/* Fill in what the timer reads of frame @f (see rt_impl.h); the boundary
+ * publishes it. */
+static inline void frame_describe(struct kiln_frame *f, const char *name)
 {
-	*seq = atomic_load_explicit(&t->seq, memory_order_relaxed);
-	atomic_store_explicit(&t->seq, *seq + 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
+	struct kiln_engine *eng = f->inst->engine;
+	__atomic_store_n(&f->engine, eng, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->name, name, __ATOMIC_RELAXED);
+	atomic_store_explicit(&f->start_tick,
+			      atomic_load_explicit(&eng->epoch, memory_order_relaxed),
+			      memory_order_relaxed);
 }
 
-static inline void pub_end(struct kiln_thread *t, uint64_t seq)
+/* Make @f the thread's innermost frame, visible to the signal handlers and
+ * the timer.  in_host stays raised until the caller enters wasm, so that an
+ * interrupt arriving now waits (the timer repeats it). */
+static inline void frame_enter(struct kiln_thread *t, struct kiln_frame *f)
 {
-	atomic_store_explicit(&t->seq, seq + 2, memory_order_release);
-}
-
-static inline void pub_save(struct kiln_thread *t, struct kiln_pub *p)
-{
-	p->engine = atomic_load_explicit(&t->pub_engine, memory_order_relaxed);
-	p->inst = atomic_load_explicit(&t->pub_inst, memory_order_relaxed);
-	p->export_name = atomic_load_explicit(&t->pub_export, memory_order_relaxed);
-	p->frame_id = atomic_load_explicit(&t->pub_frame, memory_order_relaxed);
-	p->start_tick = atomic_load_explicit(&t->pub_start, memory_order_relaxed);
-	p->soft_ticks = atomic_load_explicit(&t->pub_soft, memory_order_relaxed);
-	p->hard_ticks = atomic_load_explicit(&t->pub_hard, memory_order_relaxed);
-}
-
-static inline void pub_store(struct kiln_thread *t, const struct kiln_pub *p)
-{
-	atomic_store_explicit(&t->pub_engine, p->engine, memory_order_relaxed);
-	atomic_store_explicit(&t->pub_inst, p->inst, memory_order_relaxed);
-	atomic_store_explicit(&t->pub_export, p->export_name, memory_order_relaxed);
-	atomic_store_explicit(&t->pub_frame, p->frame_id, memory_order_relaxed);
-	atomic_store_explicit(&t->pub_start, p->start_tick, memory_order_relaxed);
-	atomic_store_explicit(&t->pub_soft, p->soft_ticks, memory_order_relaxed);
-	atomic_store_explicit(&t->pub_hard, p->hard_ticks, memory_order_relaxed);
-}
-
-/* Publish frame @f and return the start tick. */
-static inline uint64_t publish_enter(struct kiln_thread *t, struct kiln_frame *f,
-				     const char *name)
-{
-	struct kiln_instance *inst = f->inst;
-	struct kiln_engine *eng = inst->engine;
-	uint64_t seq, start;
-
-	if (f->prev != NULL)
-		pub_save(t, &f->saved_pub);
-	pub_begin(t, &seq);
-	atomic_store_explicit(&t->pub_engine, eng, memory_order_relaxed);
-	atomic_store_explicit(&t->pub_inst, inst, memory_order_relaxed);
-	atomic_store_explicit(&t->pub_export, name, memory_order_relaxed);
-	atomic_store_explicit(&t->pub_frame, f->id, memory_order_relaxed);
+	t->in_host = 1;
+	__atomic_store_n(&t->frame, f, __ATOMIC_RELEASE);
 	/* Store (we are in a call) then load (is the timer asleep?): the timer
 	 * does the opposite with membarrier() in between; see timer.c. */
-	if (kiln_rt_fence_needed())
+	if (kiln_rt_fence)
 		atomic_thread_fence(memory_order_seq_cst);
 	else
 		atomic_signal_fence(memory_order_seq_cst);
-	if (__builtin_expect(atomic_load_explicit(&eng->timer_idle, memory_order_relaxed), 0))
-		kiln_rt_timer_wake(eng);
-	start = atomic_load_explicit(&eng->epoch, memory_order_acquire);
-	atomic_store_explicit(&t->pub_start, start, memory_order_relaxed);
-	atomic_store_explicit(&t->pub_soft, inst->soft_ticks, memory_order_relaxed);
-	atomic_store_explicit(&t->pub_hard, inst->hard_ticks, memory_order_relaxed);
-	pub_end(t, seq);
-	return start;
+	if (__builtin_expect(atomic_load_explicit(&f->engine->timer_idle, memory_order_relaxed),
+			     0))
+		kiln_rt_timer_wake(f->engine, f);
+	t->in_host = 0;
 }
 
-static inline void publish_leave(struct kiln_thread *t, const struct kiln_frame *f)
+/* Count the wall time of the call in frame @f, which has just ended: in
+ * timer ticks (converted when read), or in nanoseconds from @t0. */
+static inline void add_wall(struct kiln_instance *inst, const struct kiln_frame *f, uint64_t t0)
 {
-	static const struct kiln_pub none;
-	uint64_t seq;
-	pub_begin(t, &seq);
-	pub_store(t, f->prev != NULL ? &f->saved_pub : &none);
-	pub_end(t, seq);
+	if (__builtin_expect(inst->precise_wall_time, 0)) {
+		__atomic_store_n(&inst->stats.wall_ns,
+				 inst->stats.wall_ns + (kiln_os_now_ns() - t0), __ATOMIC_RELAXED);
+		return;
+	}
+	__atomic_store_n(&inst->wall_ticks,
+			 inst->wall_ticks +
+				 (atomic_load_explicit(&inst->engine->epoch, memory_order_relaxed) -
+				  atomic_load_explicit(&f->start_tick, memory_order_relaxed)),
+			 __ATOMIC_RELAXED);
 }
 
 /* ---- The boundary ---- */
 
 static void unwind(struct kiln_thread *t, struct kiln_frame *f)
 {
-	t->frame = f->prev;
+	__atomic_store_n(&t->frame, f->prev, __ATOMIC_RELEASE);
 	t->in_host = f->saved_in_host;
 	t->unwind_target = f->saved_unwind;
-	t->instantiating = f->saved_instantiating;
 }
 
-/* Run @fn, or @f->inst's instantiation when @fn is NULL, as frame @f.
- * Returns the trap kind, KILN_TRAP_NONE when it returned normally.
- * noinline: a function calling sigsetjmp cannot be inlined anyway, and
- * keeping it small keeps what a longjmp may clobber obvious. */
+/* The landing of a jump to frame @f: returns the trap kind. */
+static __attribute__((noinline, cold)) enum kiln_trap_kind landed(struct kiln_thread *t,
+								   struct kiln_frame *f)
+{
+	/* Leave the frame before unblocking: an interrupt pending for it
+	 * must find it gone, not jump here again. */
+	unwind(t, f);
+	if (t->trap_mask_set) {
+		t->trap_mask_set = false;
+		pthread_sigmask(SIG_SETMASK, &t->trap_mask, NULL);
+	}
+	return t->trap_kind;
+}
+
+/* Call @fn as frame @f.  Returns the trap kind, KILN_TRAP_NONE when @fn
+ * returned normally.  noinline: a function that sets a jump buffer cannot
+ * be inlined anyway, and keeping it small keeps obvious what a jump
+ * clobbers (nothing but what it reloads from @t and @f). */
 static __attribute__((noinline)) enum kiln_trap_kind
-boundary(struct kiln_thread *t, struct kiln_frame *f, kiln_trampoline_fn fn,
+boundary(struct kiln_thread *t, struct kiln_frame *f, kiln_trampoline_fn fn, void *mi,
 	 const union kiln_raw *args, union kiln_raw *results)
 {
-	if (sigsetjmp(f->jmp, 0) != 0) {
-		/* Leave the frame before unblocking: an interrupt pending for
-		 * it must find it gone, not jump here again. */
-		unwind(t, f);
-		if (t->trap_mask_set) {
-			t->trap_mask_set = false;
-			pthread_sigmask(SIG_SETMASK, &t->trap_mask, NULL);
-		}
-		return t->trap_kind;
-	}
+	f->saved_in_host = t->in_host;
+	f->saved_unwind = t->unwind_target;
+	if (KILN_SETJMP(f->jmp) != 0)
+		return landed(t, f);
+	t->unwind_target = NULL;
+	frame_enter(t, f);
+	fn(mi, args, results);
+	unwind(t, f);
+	return KILN_TRAP_NONE;
+}
+
+/* boundary() for the instantiation of @f->inst. */
+static __attribute__((noinline)) enum kiln_trap_kind boundary_instantiate(struct kiln_thread *t,
+									   struct kiln_frame *f)
+{
 	f->saved_in_host = t->in_host;
 	f->saved_unwind = t->unwind_target;
 	f->saved_instantiating = t->instantiating;
-	t->frame = f;
-	t->in_host = 0;
-	t->unwind_target = NULL;
-	if (fn != NULL) {
-		fn(f->inst->mi, args, results);
-	} else {
-		t->instantiating = f->inst;
-		f->inst->desc->instantiate(f->inst->mi, f->inst->import_ctx);
+	if (KILN_SETJMP(f->jmp) != 0) {
+		enum kiln_trap_kind kind = landed(t, f);
+		t->instantiating = f->saved_instantiating;
+		return kind;
 	}
+	t->unwind_target = NULL;
+	t->instantiating = f->inst;
+	frame_enter(t, f);
+	f->inst->desc->instantiate(f->inst->mi, f->inst->import_ctx);
 	unwind(t, f);
+	t->instantiating = f->saved_instantiating;
 	return KILN_TRAP_NONE;
 }
 
@@ -159,8 +151,8 @@ static inline void frame_init(struct kiln_thread *t, struct kiln_frame *f,
 			      struct kiln_instance *inst)
 {
 	f->prev = t->frame;
-	f->inst = inst;
-	f->id = ++t->next_frame_id;
+	__atomic_store_n(&f->inst, inst, __ATOMIC_RELAXED);
+	atomic_store_explicit(&f->id, ++t->next_frame_id, memory_order_relaxed);
 	f->pending_fuel = 0;
 	f->nholders = 0;
 }
@@ -203,11 +195,6 @@ static int report_trap(struct kiln_instance *inst, const char *name, struct kiln
 			    kiln_trap_kind_name(kind), detail);
 }
 
-static inline void add_wall(struct kiln_instance *inst, uint64_t ns)
-{
-	__atomic_store_n(&inst->stats.wall_ns, inst->stats.wall_ns + ns, __ATOMIC_RELAXED);
-}
-
 static inline void add_fuel(struct kiln_instance *inst, int64_t used)
 {
 	inst->fuel_used = used;
@@ -222,7 +209,7 @@ static int instantiate(struct kiln_instance *inst, struct kiln_err *err)
 	struct kiln_thread *t = &kiln_rt_thread;
 	struct kiln_frame f;
 	enum kiln_trap_kind kind;
-	uint64_t start, t0 = 0;
+	uint64_t t0 = 0;
 	int64_t left;
 	int rc = KILN_OK;
 
@@ -231,16 +218,11 @@ static int instantiate(struct kiln_instance *inst, struct kiln_err *err)
 	memset(inst->mi, 0, inst->desc->instance_size);
 	frame_init(t, &f, inst);
 	f.pending_fuel = inst->fuel != NULL ? inst->fuel_instantiate : 0;
-	if (inst->engine->cfg.precise_wall_time)
+	if (inst->precise_wall_time)
 		t0 = kiln_os_now_ns();
-	start = publish_enter(t, &f, INSTANTIATION_NAME);
-	kind = boundary(t, &f, NULL, NULL, NULL);
-	publish_leave(t, &f);
-	if (inst->engine->cfg.precise_wall_time)
-		add_wall(inst, kiln_os_now_ns() - t0);
-	else
-		add_wall(inst, (atomic_load_explicit(&inst->engine->epoch, memory_order_relaxed) -
-				start) * inst->engine->tick_ns);
+	frame_describe(&f, INSTANTIATION_NAME);
+	kind = boundary_instantiate(t, &f);
+	add_wall(inst, &f, t0);
 
 	if (inst->fuel != NULL) {
 		left = f.pending_fuel + kiln_rt_fuel_collect(&f) +
@@ -371,6 +353,7 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 	inst->engine = eng;
 	inst->ext = ext;
 	inst->desc = desc;
+	inst->precise_wall_time = eng->cfg.precise_wall_time;
 	inst->mi = (char *)inst + head;
 	inst->import_ctx = (void **)((char *)inst + ctx_off);
 	inst->fuel = desc->fuel != NULL ? desc->fuel(inst->mi) : NULL;
@@ -408,8 +391,11 @@ out:
 	return rc;
 }
 
-static void add_stats(struct kiln_stats *sum, const struct kiln_stats *s)
+/* Add @s to @sum; @ticks of tick_ns each count as wall time. */
+static void add_stats(struct kiln_stats *sum, const struct kiln_stats *s, uint64_t ticks,
+		      uint64_t tick_ns)
 {
+	sum->wall_ns += ticks * tick_ns;
 	sum->instantiations += __atomic_load_n(&s->instantiations, __ATOMIC_RELAXED);
 	sum->calls += __atomic_load_n(&s->calls, __ATOMIC_RELAXED);
 	for (int k = 0; k < KILN_TRAP_KIND_COUNT; k++)
@@ -445,7 +431,7 @@ void kiln_instance_free(struct kiln_instance *inst)
 		if (inst->rec_next != NULL)
 			inst->rec_next->rec_prev = inst->rec_prev;
 		rec->live_count--;
-		add_stats(&rec->retired, &inst->stats);
+		add_stats(&rec->retired, &inst->stats, inst->wall_ticks, eng->tick_ns);
 		eng->live_instances--;
 	}
 	pthread_mutex_unlock(&eng->lock);
@@ -487,17 +473,21 @@ const struct kiln_export_desc *kiln_instance_export(const struct kiln_instance *
 	return NULL;
 }
 
-static int check_call(const struct kiln_instance *inst, const struct kiln_export_desc *fn,
-		      const struct kiln_val *args, size_t nargs, size_t nresults,
-		      struct kiln_err *err)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* @trusted: @fn comes from the instance's own lookup, not from the host. */
+static ALWAYS_INLINE int check_call(const struct kiln_instance *inst,
+				    const struct kiln_export_desc *fn, const struct kiln_val *args,
+				    size_t nargs, size_t nresults, bool trusted,
+				    struct kiln_err *err)
 {
 	const struct kiln_module_desc *desc = inst->desc;
 
-	if (fn < desc->exports || fn >= desc->exports + desc->nexports)
+	if (!trusted && (fn < desc->exports || fn >= desc->exports + desc->nexports))
 		kiln_rt_misuse("kiln_instance_invoke: export handle %p is not one of extension "
 			       "%s's",
 			       (const void *)fn, ext_name(inst));
-	if (fn->kind != KILN_EXTERN_FUNC)
+	if (!trusted && fn->kind != KILN_EXTERN_FUNC)
 		return kiln_err_set(err, KILN_ENOTFOUND, "extension %s: export %s is not a function",
 				    ext_name(inst), fn->name);
 	if (inst->broken)
@@ -519,21 +509,96 @@ static int check_call(const struct kiln_instance *inst, const struct kiln_export
 	return KILN_OK;
 }
 
-int kiln_instance_invoke(struct kiln_instance *inst, const struct kiln_export_desc *fn,
-			 const struct kiln_val *args, size_t nargs, struct kiln_val *results,
-			 size_t nresults, struct kiln_err *err)
+/* Run @fn with raw arguments and results, after the checks.  @outermost
+ * (a constant) selects the common case, no call of this thread in
+ * progress, compiled without the code for re-entered instances. */
+static ALWAYS_INLINE int call_body(struct kiln_thread *t, struct kiln_instance *inst,
+				   const struct kiln_export_desc *fn, const union kiln_raw *args,
+				   union kiln_raw *results, bool outermost, struct kiln_err *err)
 {
-	struct kiln_thread *t = &kiln_rt_thread;
-	union kiln_raw small_args[SMALL_ARITY], small_res[SMALL_ARITY];
-	union kiln_raw *raw_args = small_args, *raw_res = small_res;
 	struct kiln_frame f;
 	enum kiln_trap_kind kind;
-	uint64_t start, t0 = 0;
+	uint64_t t0 = 0;
 	int64_t budget = 0, before = 0, left;
-	bool reentered = false, precise = inst->engine->cfg.precise_wall_time;
+	bool reentered = false;
+
+	frame_init(t, &f, inst);
+	if (inst->fuel != NULL) {
+		/* A host function re-entering an instance already running on
+		 * this thread shares the outer call's fuel. */
+		if (!outermost && running_here(t, inst)) {
+			reentered = true;
+			before = kiln_rt_fuel_unbias((int64_t)*inst->fuel);
+		} else {
+			budget = inst->fuel_per_call;
+			*inst->fuel = (uint64_t)budget;
+		}
+	}
+	if (__builtin_expect(inst->precise_wall_time, 0))
+		t0 = kiln_os_now_ns();
+	frame_describe(&f, fn->name);
+	kind = boundary(t, &f, fn->call, inst->mi, args, results);
+	add_wall(inst, &f, t0);
+	__atomic_store_n(&inst->stats.calls, inst->stats.calls + 1, __ATOMIC_RELAXED);
+
+	if (inst->fuel != NULL) {
+		left = (int64_t)*inst->fuel;
+		if (__builtin_expect(left < 0 || f.nholders != 0, 0)) {
+			left = kiln_rt_fuel_unbias(left) + kiln_rt_fuel_collect(&f);
+			if (left < 0)
+				left = 0;
+		}
+		if (reentered) {
+			add_fuel(inst, before > left ? before - left : 0);
+		} else {
+			/* Fuel left in a counter belongs to the call that is
+			 * over: code of this instance run through a link must
+			 * draw on its caller's budget. */
+			*inst->fuel = 0;
+			inst->fuel_left = left;
+			add_fuel(inst, budget - left);
+		}
+	}
+	if (__builtin_expect(kind != KILN_TRAP_NONE, 0))
+		return report_trap(inst, fn->name, t, kind, err);
+	if (__builtin_expect(inst->last_trap != KILN_TRAP_NONE, 0))
+		inst->last_trap = KILN_TRAP_NONE;
+	return KILN_OK;
+}
+
+/* Calls made while another call runs on this thread (from a host
+ * function), and a thread's first call. */
+static __attribute__((noinline)) int call_nested(struct kiln_thread *t,
+						 struct kiln_instance *inst,
+						 const struct kiln_export_desc *fn,
+						 const union kiln_raw *args, union kiln_raw *results,
+						 struct kiln_err *err)
+{
+	if (!t->registered)
+		kiln_rt_thread_register(t);
+	return call_body(t, inst, fn, args, results, t->frame == NULL, err);
+}
+
+static ALWAYS_INLINE int run_call(struct kiln_instance *inst, const struct kiln_export_desc *fn,
+				  const union kiln_raw *args, union kiln_raw *results,
+				  struct kiln_err *err)
+{
+	struct kiln_thread *t = &kiln_rt_thread;
+	if (__builtin_expect(t->frame != NULL || !t->registered, 0))
+		return call_nested(t, inst, fn, args, results, err);
+	return call_body(t, inst, fn, args, results, true, err);
+}
+
+static ALWAYS_INLINE int invoke(struct kiln_instance *inst, const struct kiln_export_desc *fn,
+				 const struct kiln_val *args, size_t nargs,
+				 struct kiln_val *results, size_t nresults, bool trusted,
+				 struct kiln_err *err)
+{
+	union kiln_raw small_args[SMALL_ARITY], small_res[SMALL_ARITY];
+	union kiln_raw *raw_args = small_args, *raw_res = small_res;
 	int rc;
 
-	if ((rc = check_call(inst, fn, args, nargs, nresults, err)) != KILN_OK)
+	if ((rc = check_call(inst, fn, args, nargs, nresults, trusted, err)) != KILN_OK)
 		return rc;
 	if (__builtin_expect(nargs > SMALL_ARITY || nresults > SMALL_ARITY, 0)) {
 		raw_args = malloc((nargs + 1) * sizeof *raw_args);
@@ -546,55 +611,8 @@ int kiln_instance_invoke(struct kiln_instance *inst, const struct kiln_export_de
 	}
 	for (size_t i = 0; i < nargs; i++)
 		raw_args[i] = args[i].of;
-	if (__builtin_expect(!t->registered, 0))
-		kiln_rt_thread_register(t);
-
-	frame_init(t, &f, inst);
-	if (inst->fuel != NULL) {
-		/* A host function re-entering an instance already running on
-		 * this thread shares the outer call's fuel. */
-		if (__builtin_expect(f.prev != NULL, 0) && running_here(t, inst)) {
-			reentered = true;
-			before = kiln_rt_fuel_unbias((int64_t)*inst->fuel);
-		} else {
-			budget = inst->fuel_per_call;
-			*inst->fuel = (uint64_t)budget;
-		}
-	}
-	if (precise)
-		t0 = kiln_os_now_ns();
-	start = publish_enter(t, &f, fn->name);
-	kind = boundary(t, &f, fn->call, raw_args, raw_res);
-	publish_leave(t, &f);
-	if (precise)
-		add_wall(inst, kiln_os_now_ns() - t0);
-	else
-		add_wall(inst, (atomic_load_explicit(&inst->engine->epoch, memory_order_relaxed) -
-				start) * inst->engine->tick_ns);
-
-	__atomic_store_n(&inst->stats.calls, inst->stats.calls + 1, __ATOMIC_RELAXED);
-	if (inst->fuel != NULL) {
-		left = kiln_rt_fuel_unbias((int64_t)*inst->fuel);
-		if (__builtin_expect(f.nholders != 0, 0))
-			left += kiln_rt_fuel_collect(&f);
-		if (left < 0)
-			left = 0;
-		if (reentered) {
-			add_fuel(inst, before > left ? before - left : 0);
-		} else {
-			/* Fuel left in a counter belongs to the call that is
-			 * over: code of this instance run through a link must
-			 * draw on its caller's budget. */
-			*inst->fuel = 0;
-			inst->fuel_left = left;
-			add_fuel(inst, budget - left);
-		}
-	}
-	if (__builtin_expect(kind != KILN_TRAP_NONE, 0)) {
-		rc = report_trap(inst, fn->name, t, kind, err);
+	if ((rc = run_call(inst, fn, raw_args, raw_res, err)) != KILN_OK)
 		goto out;
-	}
-	inst->last_trap = KILN_TRAP_NONE;
 	for (size_t i = 0; i < nresults; i++) {
 		results[i].type = (enum kiln_valtype)fn->types[fn->nparams + i];
 		results[i].of = raw_res[i];
@@ -607,13 +625,31 @@ out:
 	return rc;
 }
 
+int kiln_instance_invoke(struct kiln_instance *inst, const struct kiln_export_desc *fn,
+			 const struct kiln_val *args, size_t nargs, struct kiln_val *results,
+			 size_t nresults, struct kiln_err *err)
+{
+	return invoke(inst, fn, args, nargs, results, nresults, false, err);
+}
+
+/* strcmp for export names, which are short: the libc one costs more in
+ * set-up than the comparison. */
+static inline bool same_name(const char *a, const char *b)
+{
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
 int kiln_instance_call(struct kiln_instance *inst, const char *name, const struct kiln_val *args,
 		       size_t nargs, struct kiln_val *results, size_t nresults,
 		       struct kiln_err *err)
 {
 	const struct kiln_export_desc *fn = inst->cache;
 
-	if (fn == NULL || strcmp(fn->name, name) != 0) {
+	if (fn == NULL || (fn->name != name && !same_name(fn->name, name))) {
 		fn = kiln_instance_export(inst, name);
 		if (fn == NULL || fn->kind != KILN_EXTERN_FUNC)
 			return kiln_err_set(err, KILN_ENOTFOUND,
@@ -621,7 +657,7 @@ int kiln_instance_call(struct kiln_instance *inst, const char *name, const struc
 					    ext_name(inst), name);
 		inst->cache = fn;
 	}
-	return kiln_instance_invoke(inst, fn, args, nargs, results, nresults, err);
+	return invoke(inst, fn, args, nargs, results, nresults, true, err);
 }
 
 /* ---- Accessors ---- */
@@ -729,7 +765,8 @@ int kiln_instance_memory_write(struct kiln_instance *inst, uint64_t offset, cons
 void kiln_instance_stats(const struct kiln_instance *inst, struct kiln_stats *out)
 {
 	memset(out, 0, sizeof *out);
-	add_stats(out, &inst->stats);
+	add_stats(out, &inst->stats, __atomic_load_n(&inst->wall_ticks, __ATOMIC_RELAXED),
+		  inst->engine->tick_ns);
 }
 
 int kiln_extension_stats(struct kiln_engine *eng, const struct kiln_extension *ext,
@@ -743,9 +780,10 @@ int kiln_extension_stats(struct kiln_engine *eng, const struct kiln_extension *e
 	for (rec = eng->recs; rec != NULL; rec = rec->next) {
 		if (rec->ext != ext)
 			continue;
-		add_stats(out, &rec->retired);
+		add_stats(out, &rec->retired, 0, 0);
 		for (const struct kiln_instance *i = rec->live; i != NULL; i = i->rec_next)
-			add_stats(out, &i->stats);
+			add_stats(out, &i->stats, __atomic_load_n(&i->wall_ticks, __ATOMIC_RELAXED),
+				  eng->tick_ns);
 		out->live_instances = rec->live_count;
 		rc = KILN_OK;
 		break;

@@ -9,13 +9,18 @@
  * therefore costs no mmap: only an mprotect when the slot's accessible size
  * differs from the new memory's.
  *
- * Freeing a memory discards (MADV_DONTNEED) only the bytes that were made
- * accessible, which also are the only ones that can hold data, and leaves
- * them accessible for the next memory of that slot: freed slots are reused
- * last-in first-out, so a run of instances of one module keeps hitting a
- * slot whose protection already fits.  Nothing is ever unmapped before the
- * engine goes, so a million instantiations leave the address space as it
- * was.
+ * Freeing a memory resets only the bytes that were made accessible, which
+ * also are the only ones that can hold data, and leaves them accessible for
+ * the next memory of that slot: freed slots are reused last-in first-out,
+ * so a run of instances of one module keeps hitting a slot whose protection
+ * already fits.  Small memories (up to KILN_ZERO_IN_PLACE_MAX) are zeroed in
+ * place and stay resident, within a budget of KILN_POOL_KEEP_BYTES per
+ * engine: on a machine where a system call costs half a microsecond and a
+ * page fault more, that is what makes instantiate + teardown of a small
+ * module cost no system call and no fault.  Larger memories are discarded
+ * with MADV_DONTNEED.  Either way a free slot holds only zeros.  Nothing is
+ * ever unmapped before the engine goes, so a million instantiations leave
+ * the address space as it was.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -124,8 +129,11 @@ static uint32_t take_slot(struct kiln_pool *pool)
 	pthread_mutex_lock(&pool->lock);
 	idx = pool->free_head;
 	if (idx != UINT32_MAX) {
-		pool->free_head = pool->slots[idx].next_free;
-		pool->slots[idx].used = true;
+		struct kiln_slot *s = &pool->slots[idx];
+		pool->free_head = s->next_free;
+		pool->kept -= s->kept;
+		s->kept = 0;
+		s->used = true;
 		if (++pool->live > pool->peak)
 			pool->peak = pool->live;
 	}
@@ -133,15 +141,34 @@ static uint32_t take_slot(struct kiln_pool *pool)
 	return idx;
 }
 
-static void give_slot(struct kiln_pool *pool, uint32_t idx)
+/* Return slot @idx, whose first @kept bytes are zeroed and resident. */
+static void give_slot(struct kiln_pool *pool, uint32_t idx, uint64_t kept)
 {
+	struct kiln_slot *s = &pool->slots[idx];
 	pthread_mutex_lock(&pool->lock);
-	pool->slots[idx].used = false;
-	pool->slots[idx].owner = NULL;
-	pool->slots[idx].next_free = pool->free_head;
+	s->used = false;
+	s->owner = NULL;
+	s->kept = kept;
+	s->next_free = pool->free_head;
 	pool->free_head = idx;
 	pool->live--;
 	pthread_mutex_unlock(&pool->lock);
+}
+
+/* May a freed memory of @bytes be zeroed in place and kept resident?
+ * Reserves the bytes in the pool's budget when it may. */
+static bool may_keep(struct kiln_pool *pool, uint64_t bytes)
+{
+	bool keep = false;
+	if (bytes > KILN_ZERO_IN_PLACE_MAX)
+		return false;
+	pthread_mutex_lock(&pool->lock);
+	if (pool->kept + bytes <= KILN_POOL_KEEP_BYTES) {
+		pool->kept += bytes;
+		keep = true;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return keep;
 }
 
 /* Make exactly the first @bytes of slot @idx accessible.  0 or errno. */
@@ -204,7 +231,7 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t *mem, uint32_t initial_pages, uint
 		kiln_rt_fail(t, KILN_ENOSLOT, "all %u memory slots of the engine are in use",
 			     eng->pool.nslots);
 	if ((rc = set_accessible(&eng->pool, idx, (uint64_t)initial_pages * KILN_PAGE_SIZE)) != 0) {
-		give_slot(&eng->pool, idx);
+		give_slot(&eng->pool, idx, 0);
 		kiln_rt_fail(t, KILN_ENOMEM, "cannot map %u pages of memory: %s", initial_pages,
 			     strerror(rc));
 	}
@@ -251,6 +278,7 @@ void wasm_rt_free_memory(wasm_rt_memory_t *mem)
 {
 	struct kiln_engine *eng;
 	struct kiln_slot *s;
+	uint64_t kept = 0;
 	uint32_t idx;
 
 	if (mem->data == NULL)
@@ -260,13 +288,16 @@ void wasm_rt_free_memory(wasm_rt_memory_t *mem)
 		kiln_rt_misuse("wasm_rt_free_memory: memory %p was not allocated by kiln",
 			       (void *)mem->data);
 	s = &eng->pool.slots[idx];
-	if (s->accessible != 0 && kiln_os_discard(mem->data, s->accessible) != 0) {
+	if (s->accessible != 0 && may_keep(&eng->pool, s->accessible)) {
+		memset(mem->data, 0, s->accessible);
+		kept = s->accessible;
+	} else if (s->accessible != 0 && kiln_os_discard(mem->data, s->accessible) != 0) {
 		/* Cannot reset it: never hand this slot out again rather than
 		 * leak one guest's data to the next. */
 		kiln_rt_log(eng, KILN_LOG_ERROR, "memory slot %u cannot be reset; retired", idx);
 		memset(mem, 0, sizeof *mem);
 		return;
 	}
-	give_slot(&eng->pool, idx);
+	give_slot(&eng->pool, idx, kept);
 	memset(mem, 0, sizeof *mem);
 }

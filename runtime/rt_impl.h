@@ -33,6 +33,15 @@
 #define KILN_SLOT_STRIDE (KILN_MEMORY_RESERVE + KILN_SLOT_GUARD)
 /* Pages a 32-bit memory may have: 65536 would not fit wasm_rt_memory_t.size. */
 #define KILN_MAX_PAGES 65535u
+/* Freed memories up to this size are zeroed in place and stay resident
+ * (memory.c), as long as an engine's free slots keep no more than
+ * KILN_POOL_KEEP_BYTES that way. */
+#ifndef KILN_ZERO_IN_PLACE_MAX
+#define KILN_ZERO_IN_PLACE_MAX (256u << 10)
+#endif
+#ifndef KILN_POOL_KEEP_BYTES
+#define KILN_POOL_KEEP_BYTES (64u << 20)
+#endif
 /* Address ranges (pool reservations) of all engines together, which the
  * fault handler scans: a bounded table, no locks. */
 #define KILN_MAX_RANGES 64
@@ -55,28 +64,50 @@
 /* Timer ticks without any call before the timer goes to sleep. */
 #define KILN_TIMER_QUIET_TICKS 100u
 
-/* What a thread publishes about its running call for the engine's timer. */
-struct kiln_pub {
-	struct kiln_engine *engine;
-	struct kiln_instance *inst;
-	const char *export_name;
-	uint64_t frame_id;
-	uint64_t start_tick;
-	uint64_t soft_ticks; /* 0: none */
-	uint64_t hard_ticks; /* 0: none */
-};
+/*
+ * The trap boundary's jump buffer.  GCC and clang's __builtin_setjmp saves
+ * three words (frame, stack, resume address) and lets the compiler reload
+ * everything else after a jump: about 1 ns where sigsetjmp(buf, 0), with
+ * its eight saved registers and two calls into libc, costs 3-4.  Neither
+ * saves the signal mask.  Sanitizer builds keep sigsetjmp, whose longjmp
+ * AddressSanitizer intercepts to unpoison the stack it skips.
+ */
+#if defined(__SANITIZE_ADDRESS__) && !defined(KILN_USE_SIGSETJMP)
+#define KILN_USE_SIGSETJMP 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) && !defined(KILN_USE_SIGSETJMP)
+#define KILN_USE_SIGSETJMP 1
+#endif
+#endif
+#ifdef KILN_USE_SIGSETJMP
+typedef sigjmp_buf kiln_jmp_buf;
+#define KILN_SETJMP(buf) sigsetjmp(buf, 0)
+#define KILN_LONGJMP(buf) siglongjmp(buf, 1)
+#else
+typedef void *kiln_jmp_buf[5];
+#define KILN_SETJMP(buf) __builtin_setjmp(buf)
+#define KILN_LONGJMP(buf) __builtin_longjmp(buf, 1)
+#endif
 
 /* One entry into wasm (a call or an instantiation), on the C stack of the
- * boundary.  Frames nest when a host function calls back into wasm. */
+ * boundary.  Frames nest when a host function calls back into wasm.
+ *
+ * The engine's timer reads a thread's innermost frame (kiln_thread.frame)
+ * and the fields marked (timer) from that thread's stack: they are written
+ * before the frame becomes the innermost, except start_tick, which may be
+ * refreshed later (see timer.c), and the timer checks afterwards that the
+ * same frame (address and id) is still the innermost. */
 struct kiln_frame {
-	sigjmp_buf jmp;
+	kiln_jmp_buf jmp;
 	struct kiln_frame *prev;
-	struct kiln_instance *inst;
-	uint64_t id;
+	struct kiln_instance *inst;        /* (timer) */
+	struct kiln_engine *engine;        /* (timer) */
+	const char *name;                  /* (timer) export, for logs */
+	_Atomic uint64_t id;               /* (timer) unique per thread */
+	_Atomic uint64_t start_tick;       /* (timer) engine epoch at entry */
 	unsigned saved_in_host;
 	void *saved_unwind;
 	struct kiln_instance *saved_instantiating;
-	struct kiln_pub saved_pub;
 	int64_t pending_fuel;
 	struct kiln_instance *holders[KILN_FRAME_HOLDERS];
 	unsigned nholders;
@@ -86,7 +117,8 @@ struct kiln_frame {
  * call path reach it with one segment-relative access. */
 struct kiln_thread {
 	/* Read by the signal handlers. */
-	struct kiln_frame *frame;   /* innermost entry into wasm; NULL outside */
+	struct kiln_frame *frame;   /* innermost entry into wasm; NULL outside;
+				     * stored with release order (timer.c) */
 	unsigned in_host;           /* depth of runtime/host code called by wasm */
 	uintptr_t stack_lo;         /* lowest usable stack address */
 	uintptr_t guard_lo, guard_hi; /* faults here are stack exhaustion */
@@ -107,15 +139,6 @@ struct kiln_thread {
 	void *unwind_target;        /* wasm_rt exception unwind target */
 	uint64_t next_frame_id;
 
-	/* Published for the timer: a seqlock (odd seq = being written). */
-	_Atomic uint64_t seq;
-	_Atomic(struct kiln_engine *) pub_engine;
-	_Atomic(struct kiln_instance *) pub_inst;
-	_Atomic(const char *) pub_export;
-	_Atomic uint64_t pub_frame;
-	_Atomic uint64_t pub_start;
-	_Atomic uint64_t pub_soft;
-	_Atomic uint64_t pub_hard;
 	/* Timer-private, under the thread registry lock. */
 	uint64_t soft_done;         /* frame whose soft deadline was reported */
 	uint64_t kill_frame;        /* frame last signalled, and when */
@@ -138,6 +161,7 @@ struct kiln_slot {
 	uint8_t *base;
 	struct kiln_instance *owner; /* NULL for host-made memories */
 	uint64_t accessible;         /* bytes at the slot's start mapped RW */
+	uint64_t kept;               /* free slot: bytes zeroed and resident */
 	uint32_t limit_pages;        /* min(module max, cap, KILN_MAX_PAGES) */
 	uint32_t next_free;
 	bool used;
@@ -159,6 +183,7 @@ struct kiln_pool {
 	uint32_t free_head; /* UINT32_MAX: none */
 	uint32_t live;
 	uint32_t peak;
+	uint64_t kept;      /* sum of the free slots' kept bytes */
 	struct kiln_slot *slots;
 	bool ready;
 };
@@ -184,6 +209,8 @@ struct kiln_engine {
 	/* Timer (timer.c). */
 	_Atomic uint64_t epoch; /* ticks since origin_ns; starts at 1 */
 	_Atomic int timer_idle;
+	uint64_t idle_epoch;    /* epoch when the timer last went to sleep */
+	uint64_t wake_epoch;    /* and when it was woken */
 	uint64_t origin_ns;
 	pthread_mutex_t timer_lock;
 	pthread_cond_t timer_cond;
@@ -216,6 +243,8 @@ struct kiln_instance {
 	enum kiln_trap_kind last_trap;
 	int last_exit;
 	struct kiln_stats stats;    /* written by the running thread only */
+	uint64_t wall_ticks;        /* wall time in timer ticks (not precise) */
+	bool precise_wall_time;
 	void *user;
 	struct kiln_instance *rec_next, *rec_prev;
 };
@@ -227,7 +256,9 @@ kiln_rt_fail(struct kiln_thread *t, int status, const char *fmt, ...);
 void kiln_rt_thread_register(struct kiln_thread *t);
 int kiln_rt_signals_acquire(int sig, struct kiln_err *err);
 void kiln_rt_signals_release(void);
-bool kiln_rt_fence_needed(void);
+/* Entering wasm needs a full fence before it reads timer_idle: the
+ * process could not register for membarrier (see timer.c). */
+extern bool kiln_rt_fence;
 int kiln_rt_range_add(uintptr_t lo, uintptr_t hi, struct kiln_engine *eng, uint32_t first_slot);
 void kiln_rt_range_remove(int index);
 struct kiln_engine *kiln_rt_engine_of(const void *addr, uint32_t *slot);
@@ -275,7 +306,7 @@ void kiln_rt_log(struct kiln_engine *eng, enum kiln_log_level level, const char 
 /* ---- timer.c ---- */
 int kiln_rt_timer_start(struct kiln_engine *eng, struct kiln_err *err);
 void kiln_rt_timer_stop(struct kiln_engine *eng);
-void kiln_rt_timer_wake(struct kiln_engine *eng);
+void kiln_rt_timer_wake(struct kiln_engine *eng, struct kiln_frame *f);
 uint64_t kiln_rt_ns_to_ticks(const struct kiln_engine *eng, uint64_t ns);
 
 /* ---- fuel.c ---- */

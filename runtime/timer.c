@@ -3,9 +3,10 @@
  *
  * The thread keeps a coarse clock, `epoch` (ticks since the engine
  * started), so that entering wasm reads a variable instead of the clock.
- * Every tick it scans the registered threads; a thread running a call of
- * this engine has published (seqlock, see instance.c) its instance, frame
- * id, start tick and deadlines.
+ * Every tick it scans the registered threads; a thread running a call
+ * publishes its innermost frame (instance, id, start tick, deadlines; see
+ * rt_impl.h), which the timer reads from that thread's stack and then
+ * checks is still the one published.
  *
  * Soft deadline: the host callback and a log entry, once per call.
  * Hard deadline: (1) the thread's interrupt_id is set to the frame and the
@@ -19,11 +20,15 @@
  *
  * No call, no CPU: after KILN_TIMER_QUIET_TICKS ticks without a call the
  * timer sets `timer_idle` and sleeps on its condition variable.  A thread
- * entering wasm publishes itself, then reads `timer_idle` and wakes the
+ * entering wasm publishes its frame, then reads `timer_idle` and wakes the
  * timer if set.  That store-then-load races with the timer's
  * set-idle-then-rescan (Dekker): the timer issues membarrier() between its
  * store and its rescan, which lets the entry path get away with a compiler
  * barrier; where membarrier is unavailable the entry path uses a fence.
+ * While the timer sleeps the epoch stands still, so a frame published then
+ * carries a start tick no later than idle_epoch: the timer counts such
+ * frames from wake_epoch instead (they began between the two, and the
+ * thread that woke the timer did so right after its start).
  *
  * The timer holds timer_lock while it works on instances; kiln_instance_free
  * takes it once, so an instance is never freed under the timer's feet.
@@ -61,31 +66,43 @@ uint64_t kiln_rt_ns_to_ticks(const struct kiln_engine *eng, uint64_t ns)
 	return ticks;
 }
 
-static bool snapshot(struct kiln_thread *t, struct kiln_pub *p)
+/* What the timer read of a thread's published frame. */
+struct view {
+	struct kiln_engine *engine;
+	struct kiln_instance *inst;
+	const char *name;
+	uint64_t id, start, soft, hard;
+};
+
+/* Read @t's published frame: 0 when there is none, -1 when it changed while
+ * being read (the thread is entering or leaving a call), 1 otherwise. */
+static int look(struct kiln_thread *t, struct view *v)
 {
-	uint64_t s1 = atomic_load_explicit(&t->seq, memory_order_acquire);
-	if (s1 & 1)
-		return false;
-	p->engine = atomic_load_explicit(&t->pub_engine, memory_order_relaxed);
-	p->inst = atomic_load_explicit(&t->pub_inst, memory_order_relaxed);
-	p->export_name = atomic_load_explicit(&t->pub_export, memory_order_relaxed);
-	p->frame_id = atomic_load_explicit(&t->pub_frame, memory_order_relaxed);
-	p->start_tick = atomic_load_explicit(&t->pub_start, memory_order_relaxed);
-	p->soft_ticks = atomic_load_explicit(&t->pub_soft, memory_order_relaxed);
-	p->hard_ticks = atomic_load_explicit(&t->pub_hard, memory_order_relaxed);
+	struct kiln_frame *f = __atomic_load_n(&t->frame, __ATOMIC_ACQUIRE);
+	if (f == NULL)
+		return 0;
+	v->id = atomic_load_explicit(&f->id, memory_order_relaxed);
+	v->engine = __atomic_load_n(&f->engine, __ATOMIC_RELAXED);
+	v->inst = __atomic_load_n(&f->inst, __ATOMIC_RELAXED);
+	v->name = __atomic_load_n(&f->name, __ATOMIC_RELAXED);
+	v->start = atomic_load_explicit(&f->start_tick, memory_order_relaxed);
 	atomic_thread_fence(memory_order_acquire);
-	return atomic_load_explicit(&t->seq, memory_order_relaxed) == s1;
+	if (__atomic_load_n(&t->frame, __ATOMIC_RELAXED) != f ||
+	    atomic_load_explicit(&f->id, memory_order_relaxed) != v->id)
+		return -1;
+	return 1;
 }
 
-/* Stop a call at its hard deadline: flag, fuel, signal. */
-static void interrupt(struct kiln_engine *eng, struct kiln_thread *t, const struct kiln_pub *p,
+/* Stop a call at its hard deadline: flag, fuel, signal.  The frame is
+ * live, so its instance is (and kiln_instance_free waits for timer_lock). */
+static void interrupt(struct kiln_engine *eng, struct kiln_thread *t, const struct view *v,
 		      uint64_t now)
 {
-	t->kill_frame = p->frame_id;
+	t->kill_frame = v->id;
 	t->kill_tick = now;
-	atomic_store_explicit(&t->interrupt_id, p->frame_id, memory_order_release);
-	if (p->inst->fuel != NULL)
-		__atomic_fetch_sub(p->inst->fuel, (uint64_t)KILN_FUEL_BIAS, __ATOMIC_RELAXED);
+	atomic_store_explicit(&t->interrupt_id, v->id, memory_order_release);
+	if (v->inst->fuel != NULL)
+		__atomic_fetch_sub(v->inst->fuel, (uint64_t)KILN_FUEL_BIAS, __ATOMIC_RELAXED);
 	pthread_kill(t->self, eng->sig);
 }
 
@@ -94,39 +111,42 @@ static void interrupt(struct kiln_engine *eng, struct kiln_thread *t, const stru
 static bool scan(struct kiln_engine *eng, uint64_t now, struct note *notes, unsigned *nnotes)
 {
 	bool active = false;
-	struct kiln_pub p;
+	struct view v;
 
 	kiln_rt_threads_lock();
 	for (struct kiln_thread *t = kiln_rt_threads_first(); t != NULL; t = t->next) {
 		uint64_t elapsed;
-		if (!snapshot(t, &p)) {
+		int seen = look(t, &v);
+		if (seen < 0)
 			active = true;
+		if (seen <= 0 || v.engine != eng)
 			continue;
-		}
-		if (p.inst == NULL || p.engine != eng)
-			continue;
+		/* A live frame of this engine: its instance cannot be freed
+		 * while we hold timer_lock. */
+		v.soft = v.inst->soft_ticks;
+		v.hard = v.inst->hard_ticks;
 		active = true;
 		if (notes == NULL)
 			continue;
-		elapsed = now > p.start_tick ? now - p.start_tick : 0;
+		if (v.start <= eng->idle_epoch)
+			v.start = eng->wake_epoch;
+		elapsed = now > v.start ? now - v.start : 0;
 		/* Strictly more ticks than the deadline: the start tick may be
 		 * up to one tick older than the call. */
-		if (p.hard_ticks != 0 && elapsed > p.hard_ticks) {
-			if (t->kill_frame != p.frame_id) {
-				interrupt(eng, t, &p, now);
+		if (v.hard != 0 && elapsed > v.hard) {
+			if (t->kill_frame != v.id) {
+				interrupt(eng, t, &v, now);
 				if (*nnotes < MAX_NOTES)
-					notes[(*nnotes)++] = (struct note){p.inst, p.export_name,
+					notes[(*nnotes)++] = (struct note){v.inst, v.name,
 									   elapsed * eng->tick_ns, true};
 			} else if (now - t->kill_tick >= 2) {
 				t->kill_tick = now;
 				pthread_kill(t->self, eng->sig);
 			}
 		}
-		if (p.soft_ticks != 0 && elapsed > p.soft_ticks && t->soft_done != p.frame_id &&
-		    *nnotes < MAX_NOTES) {
-			t->soft_done = p.frame_id;
-			notes[(*nnotes)++] =
-				(struct note){p.inst, p.export_name, elapsed * eng->tick_ns, false};
+		if (v.soft != 0 && elapsed > v.soft && t->soft_done != v.id && *nnotes < MAX_NOTES) {
+			t->soft_done = v.id;
+			notes[(*nnotes)++] = (struct note){v.inst, v.name, elapsed * eng->tick_ns, false};
 		}
 	}
 	kiln_rt_threads_unlock();
@@ -187,8 +207,9 @@ static void *timer_main(void *arg)
 			report(eng, &notes[i]);
 		if (eng->timer_quiet < KILN_TIMER_QUIET_TICKS)
 			continue;
+		eng->idle_epoch = now;
 		atomic_store(&eng->timer_idle, 1);
-		if (kiln_rt_fence_needed())
+		if (kiln_rt_fence)
 			atomic_thread_fence(memory_order_seq_cst);
 		else
 			kiln_os_membarrier();
@@ -201,16 +222,23 @@ static void *timer_main(void *arg)
 	return NULL;
 }
 
-/* Called by a thread entering wasm that found the timer asleep. */
-void kiln_rt_timer_wake(struct kiln_engine *eng)
+/* Called by a thread entering wasm, with frame @f published, that found
+ * the timer asleep.  Refreshes @f's start tick, which was read from the
+ * stale epoch. */
+void kiln_rt_timer_wake(struct kiln_engine *eng, struct kiln_frame *f)
 {
 	pthread_mutex_lock(&eng->timer_lock);
 	if (atomic_load(&eng->timer_idle)) {
-		atomic_store_explicit(&eng->epoch, now_ticks(eng), memory_order_relaxed);
+		uint64_t now = now_ticks(eng);
+		atomic_store_explicit(&eng->epoch, now, memory_order_relaxed);
+		eng->wake_epoch = now;
 		eng->timer_quiet = 0;
 		atomic_store(&eng->timer_idle, 0);
 		pthread_cond_signal(&eng->timer_cond);
 	}
+	atomic_store_explicit(&f->start_tick,
+			      atomic_load_explicit(&eng->epoch, memory_order_relaxed),
+			      memory_order_relaxed);
 	pthread_mutex_unlock(&eng->timer_lock);
 }
 
@@ -223,6 +251,7 @@ int kiln_rt_timer_start(struct kiln_engine *eng, struct kiln_err *err)
 	eng->origin_ns = kiln_os_now_ns();
 	atomic_store(&eng->epoch, 1);
 	atomic_store(&eng->timer_idle, 1);
+	eng->idle_epoch = 1;
 	pthread_mutex_init(&eng->timer_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -53,7 +53,7 @@ static struct pool_range g_ranges[KILN_MAX_RANGES];
 static int g_sig_refs;
 static int g_intr_sig;
 static struct sigaction g_old_segv, g_old_bus, g_old_intr;
-static bool g_fence_needed = true;
+bool kiln_rt_fence = true;
 
 static pthread_mutex_t g_threads_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct kiln_thread *g_threads;
@@ -99,7 +99,7 @@ void kiln_rt_trap(struct kiln_thread *t, enum kiln_trap_kind kind)
 	if (t->frame == NULL)
 		kiln_rt_misuse("trap (%s) outside any call into wasm", kiln_trap_kind_name(kind));
 	t->trap_kind = kind;
-	siglongjmp(t->frame->jmp, 1);
+	KILN_LONGJMP(t->frame->jmp);
 }
 
 void kiln_rt_fail(struct kiln_thread *t, int status, const char *fmt, ...)
@@ -216,7 +216,7 @@ static __attribute__((noreturn)) void leave_handler(struct kiln_thread *t, void 
 	memcpy(&t->trap_mask, &uc->uc_sigmask, sizeof t->trap_mask);
 	t->trap_mask_set = true;
 	t->trap_kind = kind;
-	siglongjmp(t->frame->jmp, 1);
+	KILN_LONGJMP(t->frame->jmp);
 }
 
 /* Not ours: hand the signal to whoever had it, or let it kill us. */
@@ -310,7 +310,7 @@ int kiln_rt_signals_acquire(int sig, struct kiln_err *err)
 				  sig);
 		goto out;
 	}
-	g_fence_needed = kiln_os_membarrier_init() != 0;
+	kiln_rt_fence = kiln_os_membarrier_init() != 0;
 
 	/* Our handlers never nest: a jump out of one must not be overtaken
 	 * by another that would record the first one's mask. */
@@ -351,11 +351,6 @@ void kiln_rt_signals_release(void)
 		restore_if_ours(g_intr_sig, on_interrupt, &g_old_intr);
 	}
 	pthread_mutex_unlock(&g_lock);
-}
-
-bool kiln_rt_fence_needed(void)
-{
-	return g_fence_needed;
 }
 
 /* ---- Thread registry ---- */
