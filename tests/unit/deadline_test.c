@@ -6,6 +6,7 @@
  * when no call runs and wakes for the next one.  Loops that might never
  * stop run in child processes with a watchdog.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -253,6 +254,47 @@ static void test_coarse_tick(void)
 	CU_ASSERT(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* Exit status 0: a start function that loops forever is stopped. */
+static void deadline_in_start_function(void *arg)
+{
+	const struct kiln_grants g = {.hard_deadline_ns = 20 * MS,
+				      .fuel_instantiate = KILN_UNLIMITED};
+	struct kiln_engine *eng = rt_engine(2);
+	struct kiln_instance *inst = NULL;
+	(void)arg;
+	rt_start_mode = 2;
+	if (kiln_instance_new(eng, &rt_starter, &g, &inst, NULL) != KILN_ETRAP)
+		_exit(2);
+	_exit(kiln_trap_last(NULL) == KILN_TRAP_DEADLINE ? 0 : 3);
+}
+
+/* Exit status 0: the deadline works with another interrupt signal. */
+static void other_interrupt_signal(void *arg)
+{
+	struct kiln_engine_config cfg = {.slots = 2, .interrupt_signal = SIGUSR1};
+	const struct kiln_grants g = {.hard_deadline_ns = 20 * MS};
+	struct kiln_engine *eng = NULL;
+	struct kiln_instance *inst = NULL;
+	(void)arg;
+	if (kiln_engine_new(&cfg, &eng, NULL) != KILN_OK ||
+	    kiln_instance_new(eng, &rt_spin[0], &g, &inst, NULL) != KILN_OK)
+		_exit(2);
+	if (kiln_instance_call(inst, "spin", NULL, 0, NULL, 0, NULL) != KILN_ETRAP ||
+	    kiln_instance_trap(inst, NULL) != KILN_TRAP_DEADLINE)
+		_exit(3);
+	kiln_instance_free(inst);
+	kiln_engine_free(eng);
+	_exit(0);
+}
+
+static void test_deadline_in_start_function_and_other_signal(void)
+{
+	int status = rt_in_child(deadline_in_start_function, NULL, 20000);
+	CU_ASSERT(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	status = rt_in_child(other_interrupt_signal, NULL, 20000);
+	CU_ASSERT(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 void kiln_test_deadline(void)
 {
 	CU_pSuite s = CU_add_suite("deadline", NULL, NULL);
@@ -264,4 +306,6 @@ void kiln_test_deadline(void)
 		    test_unbracketed_host_function_is_cut_short);
 	CU_add_test(s, "timer sleeps without calls", test_timer_sleeps_without_calls);
 	CU_add_test(s, "coarse tick", test_coarse_tick);
+	CU_add_test(s, "deadline in a start function, another signal",
+		    test_deadline_in_start_function_and_other_signal);
 }

@@ -1,6 +1,7 @@
 /* rt_support.c — fixture extensions and env host functions for the runtime
  * suites (see rt_support.h). */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@ void Z_envZ_sleep_raw(struct Z_env_instance_t *ctx, uint32_t ms);
 uint32_t Z_envZ_reenter(struct Z_env_instance_t *ctx, uint32_t x);
 void Z_envZ_host_trap(struct Z_env_instance_t *ctx, uint32_t mode);
 uint32_t Z_envZ_start_mode(struct Z_env_instance_t *ctx);
+uint32_t Z_envZ_host_deep(struct Z_env_instance_t *ctx);
 
 uint32_t Z_envZ_host_add1(struct Z_env_instance_t *ctx, uint32_t x)
 {
@@ -123,6 +125,8 @@ void Z_envZ_host_trap(struct Z_env_instance_t *ctx, uint32_t mode)
 		volatile int *volatile bad = (volatile int *)(uintptr_t)16;
 		*bad = 1;
 	}
+	if (mode == 5) /* API misuse: free the running instance */
+		kiln_instance_free(kiln_instance_current());
 	if (mode == 4) { /* a host bug touching wasm memory */
 		struct kiln_instance *inst = kiln_instance_current();
 		const struct kiln_export_desc *mem = kiln_instance_export(inst, "memory");
@@ -131,6 +135,38 @@ void Z_envZ_host_trap(struct Z_env_instance_t *ctx, uint32_t mode)
 		rt_raw_completed += ((volatile uint8_t *)m->data)[m->size];
 		kiln_host_leave();
 	}
+}
+
+/* Recurse in C until less than KILN_HOST_STACK_RESERVE / 2 of stack is
+ * left, then enter the runtime as a well-behaved host function does: it
+ * must trap (stack exhaustion) rather than let the host overflow.  Returns
+ * the depth reached when it does not trap. */
+static uintptr_t stack_bottom(void)
+{
+	pthread_attr_t attr;
+	void *addr = NULL;
+	size_t size = 0;
+	pthread_getattr_np(pthread_self(), &attr);
+	pthread_attr_getstack(&attr, &addr, &size);
+	pthread_attr_destroy(&attr);
+	return (uintptr_t)addr;
+}
+
+static __attribute__((noinline)) uint32_t descend(uintptr_t bottom, uint32_t depth)
+{
+	volatile char pad[1024];
+	pad[0] = (char)depth;
+	if ((uintptr_t)&pad[0] - bottom > KILN_HOST_STACK_RESERVE / 2)
+		return descend(bottom, depth + 1) + (uint32_t)pad[0] * 0;
+	kiln_host_enter();
+	kiln_host_leave();
+	return depth;
+}
+
+uint32_t Z_envZ_host_deep(struct Z_env_instance_t *ctx)
+{
+	(void)ctx;
+	return descend(stack_bottom(), 0);
 }
 
 uint32_t Z_envZ_start_mode(struct Z_env_instance_t *ctx)

@@ -207,7 +207,25 @@ static void test_stack_exhaustion_on_other_threads(void)
 	kiln_engine_free(eng);
 }
 
-/* ---- Fault filtering, in child processes ---- */
+static void test_host_function_short_of_stack_traps(void)
+{
+	struct kiln_engine *eng = rt_engine(4);
+	struct kiln_instance *inst = rt_instance(eng, &rt_basic, NULL);
+	struct kiln_err err;
+	uint32_t depth = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
+	CU_ASSERT_EQUAL(rt_call_i32(inst, "host_deep", 0, NULL, &depth, &err), KILN_ETRAP);
+	CU_ASSERT_EQUAL(kiln_instance_trap(inst, NULL), KILN_TRAP_STACK_EXHAUSTION);
+	CU_ASSERT(adds_up(inst));
+	/* Outside any call kiln_host_enter/leave do nothing. */
+	kiln_host_enter();
+	kiln_host_leave();
+	kiln_instance_free(inst);
+	kiln_engine_free(eng);
+}
+
+/* ---- Fault filtering and API misuse, in child processes ---- */
 
 static void host_null_write(void *arg)
 {
@@ -288,6 +306,41 @@ static void test_host_faults_are_not_traps(void)
 	expect_death(host_bus_error, NULL, SIGBUS, "host bus error");
 }
 
+static void free_running_instance(void *arg)
+{
+	struct kiln_engine *eng = rt_engine(4);
+	struct kiln_instance *inst = rt_instance(eng, &rt_basic, NULL);
+	uint32_t mode = 5;
+	(void)arg;
+	rt_call_i32(inst, "host_trap", 1, &mode, NULL, NULL);
+	_exit(0);
+}
+
+static void free_engine_with_instances(void *arg)
+{
+	struct kiln_engine *eng = rt_engine(4);
+	(void)arg;
+	rt_instance(eng, &rt_small, NULL);
+	kiln_engine_free(eng);
+	_exit(0);
+}
+
+static void trap_outside_calls(void *arg)
+{
+	struct kiln_engine *eng = rt_engine(4);
+	(void)arg;
+	kiln_trap_raise(KILN_TRAP_HOST);
+	kiln_engine_free(eng);
+	_exit(0);
+}
+
+static void test_api_misuse_aborts(void)
+{
+	expect_death(free_running_instance, NULL, SIGABRT, "free a running instance");
+	expect_death(free_engine_with_instances, NULL, SIGABRT, "free an engine in use");
+	expect_death(trap_outside_calls, NULL, SIGABRT, "trap outside calls");
+}
+
 static sigjmp_buf chained_jmp;
 static volatile sig_atomic_t chained_hits;
 
@@ -346,7 +399,10 @@ void kiln_test_trap(void)
 	CU_add_test(s, "every trap kind, then carry on", test_every_trap_kind_then_carry_on);
 	CU_add_test(s, "OOB message names the offset", test_oob_message_names_the_offset);
 	CU_add_test(s, "stack exhaustion on other threads", test_stack_exhaustion_on_other_threads);
+	CU_add_test(s, "host function short of stack traps",
+		    test_host_function_short_of_stack_traps);
 	CU_add_test(s, "host faults are not traps", test_host_faults_are_not_traps);
+	CU_add_test(s, "API misuse aborts", test_api_misuse_aborts);
 	CU_add_test(s, "faults chain to the previous handler",
 		    test_faults_chain_to_the_previous_handler);
 }
