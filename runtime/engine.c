@@ -149,23 +149,36 @@ out:
 	pthread_mutex_unlock(&g_desc_lock);
 }
 
-/* The record of @ext in @eng, made (and its module initialised) on first
- * use.  Called with eng->lock held. */
-struct kiln_ext_rec *kiln_rt_ext_rec(struct kiln_engine *eng, const struct kiln_extension *ext,
-				     struct kiln_err *err)
+/* The record of @ext in @eng in *@out, made (and its module initialised)
+ * on first use.  Called with eng->lock held. */
+int kiln_rt_ext_rec(struct kiln_engine *eng, const struct kiln_extension *ext,
+		    struct kiln_ext_rec **out, struct kiln_err *err)
 {
+	const struct kiln_module_desc *desc = ext->module;
 	struct kiln_ext_rec *rec;
-	for (rec = eng->recs; rec != NULL; rec = rec->next)
-		if (rec->ext == ext)
-			return rec;
-	rec = calloc(1, sizeof *rec);
-	if (rec == NULL) {
-		kiln_err_set(err, KILN_ENOMEM, "cannot allocate an extension record");
-		return NULL;
+	for (rec = eng->recs; rec != NULL; rec = rec->next) {
+		if (rec->ext == ext) {
+			*out = rec;
+			return KILN_OK;
+		}
 	}
+	/* Calls binary-search the exports: a descriptor that breaks the
+	 * order would make some of them unreachable, silently. */
+	for (uint32_t i = 1; i < desc->nexports; i++) {
+		if (strcmp(desc->exports[i - 1].name, desc->exports[i].name) >= 0)
+			return kiln_err_set(err, KILN_EINVAL,
+					    "module %s: exports are not sorted by name "
+					    "(\"%s\" before \"%s\")",
+					    desc->name, desc->exports[i - 1].name,
+					    desc->exports[i].name);
+	}
+	rec = calloc(1, sizeof *rec);
+	if (rec == NULL)
+		return kiln_err_set(err, KILN_ENOMEM, "cannot allocate an extension record");
 	init_desc_once(ext->module);
 	rec->ext = ext;
 	rec->next = eng->recs;
 	eng->recs = rec;
-	return rec;
+	*out = rec;
+	return KILN_OK;
 }

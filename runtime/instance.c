@@ -324,7 +324,7 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 	static const struct kiln_grants zero_grant;
 	const struct kiln_module_desc *desc;
 	struct kiln_instance *inst = NULL;
-	struct kiln_ext_rec *rec;
+	struct kiln_ext_rec *rec = NULL;
 	size_t head, ctx_off, total;
 	int rc;
 
@@ -362,8 +362,8 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 		goto out;
 
 	pthread_mutex_lock(&eng->lock);
-	rec = kiln_rt_ext_rec(eng, ext, err);
-	if (rec != NULL) {
+	rc = kiln_rt_ext_rec(eng, ext, &rec, err);
+	if (rc == KILN_OK) {
 		inst->rec = rec;
 		inst->rec_next = rec->live;
 		if (rec->live != NULL)
@@ -373,10 +373,8 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 		eng->live_instances++;
 	}
 	pthread_mutex_unlock(&eng->lock);
-	if (rec == NULL) {
-		rc = KILN_ENOMEM;
+	if (rc != KILN_OK)
 		goto out;
-	}
 	if ((rc = instantiate(inst, err)) != KILN_OK) {
 		inst->broken = true;
 		kiln_instance_free(inst);

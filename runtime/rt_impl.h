@@ -298,8 +298,8 @@ void kiln_rt_pool_destroy(struct kiln_pool *pool);
 
 /* ---- engine.c ---- */
 struct kiln_engine *kiln_rt_default_engine(void);
-struct kiln_ext_rec *kiln_rt_ext_rec(struct kiln_engine *eng, const struct kiln_extension *ext,
-				     struct kiln_err *err);
+int kiln_rt_ext_rec(struct kiln_engine *eng, const struct kiln_extension *ext,
+		    struct kiln_ext_rec **out, struct kiln_err *err);
 void kiln_rt_log(struct kiln_engine *eng, enum kiln_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

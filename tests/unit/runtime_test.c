@@ -320,10 +320,23 @@ static void test_descriptor_checks(void)
 	struct kiln_instance *inst = NULL;
 	struct kiln_err err;
 
+	struct kiln_export_desc swapped[3];
+	struct kiln_module_desc unsorted = kiln_module_small;
+	struct kiln_extension bad = {.name = "unsorted", .module = &unsorted};
+
 	old.abi_version = KILN_ABI_VERSION + 1;
 	CU_ASSERT_EQUAL(kiln_instance_new(eng, &ext, NULL, &inst, &err), KILN_EVERSION);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "ABI"));
 	CU_ASSERT_EQUAL(kiln_instance_new(eng, NULL, NULL, &inst, &err), KILN_EINVAL);
+	/* Exports out of order would be unreachable by name. */
+	CU_ASSERT_EQUAL_FATAL(kiln_module_small.nexports, 3);
+	memcpy(swapped, kiln_module_small.exports, sizeof swapped);
+	swapped[0] = kiln_module_small.exports[1];
+	swapped[1] = kiln_module_small.exports[0];
+	unsorted.exports = swapped;
+	CU_ASSERT_EQUAL(kiln_instance_new(eng, &bad, NULL, &inst, &err), KILN_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not sorted"));
+	CU_ASSERT_PTR_NULL(inst);
 	kiln_engine_free(eng);
 }
 
