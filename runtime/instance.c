@@ -49,12 +49,21 @@ static inline void frame_describe(struct kiln_frame *f, const char *name)
 			      memory_order_relaxed);
 }
 
+/* Wake the timer for frame @f, as runtime code: an interrupt must not jump
+ * out while we hold the timer's lock. */
+static __attribute__((noinline, cold)) void wake_timer(struct kiln_thread *t,
+							 struct kiln_frame *f)
+{
+	t->in_host++;
+	kiln_rt_timer_wake(f->engine, f);
+	t->in_host--;
+}
+
 /* Make @f the thread's innermost frame, visible to the signal handlers and
- * the timer.  in_host stays raised until the caller enters wasm, so that an
- * interrupt arriving now waits (the timer repeats it). */
+ * the timer.  From here on a trap or an interrupt lands in @f. */
 static inline void frame_enter(struct kiln_thread *t, struct kiln_frame *f)
 {
-	t->in_host = 1;
+	t->in_host = 0;
 	__atomic_store_n(&t->frame, f, __ATOMIC_RELEASE);
 	/* Store (we are in a call) then load (is the timer asleep?): the timer
 	 * does the opposite with membarrier() in between; see timer.c. */
@@ -64,8 +73,7 @@ static inline void frame_enter(struct kiln_thread *t, struct kiln_frame *f)
 		atomic_signal_fence(memory_order_seq_cst);
 	if (__builtin_expect(atomic_load_explicit(&f->engine->timer_idle, memory_order_relaxed),
 			     0))
-		kiln_rt_timer_wake(f->engine, f);
-	t->in_host = 0;
+		wake_timer(t, f);
 }
 
 /* Count the wall time of the call in frame @f, which has just ended: in
@@ -481,7 +489,8 @@ static ALWAYS_INLINE int check_call(const struct kiln_instance *inst,
 {
 	const struct kiln_module_desc *desc = inst->desc;
 
-	if (!trusted && (fn < desc->exports || fn >= desc->exports + desc->nexports))
+	if (!trusted && (uintptr_t)fn - (uintptr_t)desc->exports >=
+				(uintptr_t)desc->nexports * sizeof *fn)
 		kiln_rt_misuse("kiln_instance_invoke: export handle %p is not one of extension "
 			       "%s's",
 			       (const void *)fn, ext_name(inst));
