@@ -250,10 +250,9 @@ static void bench_cycles(struct kiln_engine *eng)
 	mem_usage(&rss_b, &vsz_b);
 	drss[0] = rss_b - rss_a;
 	dvsz[0] = (vsz_b - vsz_a) * 1024.0;
-	printf("| %-52s | %10s | %10s | %10s | %-5s |\n", "", "", "", "", "");
-	printf("| %d instantiate/free cycles (one run):          |            |            "
-	       "|            |       |\n",
-	       n);
+	char title[64];
+	snprintf(title, sizeof title, "%d instantiate/free cycles (one run):", n);
+	printf("| %-52s | %10s | %10s | %10s | %-5s |\n", title, "", "", "", "");
 	row("  time per cycle", "us", per, 1);
 	row("  RSS change", "MiB", drss, 1);
 	row("  VSZ change", "MiB", dvsz, 1);
