@@ -109,6 +109,10 @@ void kiln_engine_free(struct kiln_engine *eng)
 	if (eng->live_instances != 0)
 		kiln_rt_misuse("kiln_engine_free: %llu instances are still alive",
 			       (unsigned long long)eng->live_instances);
+	if (eng->pool.live != eng->pool.retired)
+		kiln_rt_misuse("kiln_engine_free: %u memories made by the host are still "
+			       "allocated",
+			       eng->pool.live - eng->pool.retired);
 	pthread_mutex_lock(&g_engines_lock);
 	for (pp = &g_engines; *pp != NULL; pp = &(*pp)->next_engine) {
 		if (*pp == eng) {
@@ -118,8 +122,6 @@ void kiln_engine_free(struct kiln_engine *eng)
 	}
 	pthread_mutex_unlock(&g_engines_lock);
 	kiln_rt_timer_stop(eng);
-	/* Memories the host made (wasm_rt_allocate_memory outside any
-	 * instantiation) must be gone too: the pool is unmapped. */
 	kiln_rt_pool_destroy(&eng->pool);
 	kiln_rt_signals_release();
 	for (rec = eng->recs; rec != NULL; rec = next) {

@@ -174,8 +174,9 @@ int kiln_engine_new(const struct kiln_engine_config *config, struct kiln_engine 
 
 /**
  * Stop the timer, release the slot pool and, with the last engine, restore
- * the previous signal handlers.  Every instance must have been freed (a live
- * instance is API misuse and aborts).  NULL is a no-op.
+ * the previous signal handlers.  Every instance, and every memory the host
+ * made with wasm_rt_allocate_memory, must have been freed (anything left is
+ * API misuse and aborts).  NULL is a no-op.
  */
 void kiln_engine_free(struct kiln_engine *eng);
 

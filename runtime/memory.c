@@ -133,9 +133,7 @@ static uint32_t take_slot(struct kiln_pool *pool)
 		pool->free_head = s->next_free;
 		pool->kept -= s->kept;
 		s->kept = 0;
-		s->used = true;
-		if (++pool->live > pool->peak)
-			pool->peak = pool->live;
+		pool->live++;
 	}
 	pthread_mutex_unlock(&pool->lock);
 	return idx;
@@ -146,7 +144,6 @@ static void give_slot(struct kiln_pool *pool, uint32_t idx, uint64_t kept)
 {
 	struct kiln_slot *s = &pool->slots[idx];
 	pthread_mutex_lock(&pool->lock);
-	s->used = false;
 	s->owner = NULL;
 	s->kept = kept;
 	s->next_free = pool->free_head;
@@ -295,6 +292,9 @@ void wasm_rt_free_memory(wasm_rt_memory_t *mem)
 		/* Cannot reset it: never hand this slot out again rather than
 		 * leak one guest's data to the next. */
 		kiln_rt_log(eng, KILN_LOG_ERROR, "memory slot %u cannot be reset; retired", idx);
+		pthread_mutex_lock(&eng->pool.lock);
+		eng->pool.retired++;
+		pthread_mutex_unlock(&eng->pool.lock);
 		memset(mem, 0, sizeof *mem);
 		return;
 	}

@@ -27,8 +27,10 @@
 /* Address space of one 32-bit memory: 4 GiB of addresses plus 4 GiB of
  * static offsets (wasm2c computes data + (u64)addr + offset). */
 #define KILN_MEMORY_RESERVE (8ull << 30)
-/* An access at the very end of a reservation spills up to 7 bytes past it;
- * a guard of one wasm page between slots keeps it off the next slot. */
+/* The last access wasm2c can make starts 2 bytes before the end of a
+ * reservation and ends 6 bytes past it.  It faults on its first byte
+ * anyway; one wasm page of guard between slots makes sure that no part of
+ * any access can ever land in the next slot. */
 #define KILN_SLOT_GUARD ((uint64_t)KILN_PAGE_SIZE)
 #define KILN_SLOT_STRIDE (KILN_MEMORY_RESERVE + KILN_SLOT_GUARD)
 /* Pages a 32-bit memory may have: 65536 would not fit wasm_rt_memory_t.size. */
@@ -164,7 +166,6 @@ struct kiln_slot {
 	uint64_t kept;               /* free slot: bytes zeroed and resident */
 	uint32_t limit_pages;        /* min(module max, cap, KILN_MAX_PAGES) */
 	uint32_t next_free;
-	bool used;
 };
 
 /* A pool is one reservation when the address space allows, else several
@@ -181,8 +182,8 @@ struct kiln_pool {
 	uint32_t nslots;
 	pthread_mutex_t lock;
 	uint32_t free_head; /* UINT32_MAX: none */
-	uint32_t live;
-	uint32_t peak;
+	uint32_t live;      /* slots in use, retired ones included */
+	uint32_t retired;   /* slots that could not be reset */
 	uint64_t kept;      /* sum of the free slots' kept bytes */
 	struct kiln_slot *slots;
 	bool ready;
