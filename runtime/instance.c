@@ -2,11 +2,11 @@
  * instance.c — instances, calls and the trap boundary.
  *
  * The boundary (boundary() below) is the one place guest traps are caught:
- * it records a frame with sigsetjmp(buf, 0) — no mask saved, no system
- * call — and makes it the thread's innermost frame; wasm_rt_trap and the
- * signal handlers siglongjmp to it.  Frames nest (a host function called by
- * wasm may call into wasm again) and each restores the thread state of the
- * frame it interrupted.
+ * it records a jump buffer in a frame (KILN_SETJMP, see rt_impl.h: no mask
+ * saved, no system call) and makes the frame the thread's innermost;
+ * wasm_rt_trap and the signal handlers jump to it.  Frames nest (a host
+ * function called by wasm may call into wasm again) and each restores the
+ * thread state of the frame it interrupted.
  *
  * The innermost frame is also what the engine's deadline timer reads
  * (see timer.c): entering costs a few stores to the stack and one to TLS,

@@ -1,7 +1,7 @@
 /*
  * trap.c — per-thread state, the signal handlers and the one way out of
- * wasm code: a siglongjmp to the innermost frame of the trap boundary
- * (instance.c).
+ * wasm code: a jump (KILN_LONGJMP) to the innermost frame of the trap
+ * boundary (instance.c).
  *
  * Fault filtering.  SIGSEGV and SIGBUS become a trap only when the thread
  * is running wasm code (a frame is active and no host function is running)
@@ -11,12 +11,12 @@
  * default action back and happens again, so that a host bug still dumps
  * core with the real signal.
  *
- * Signal masks.  Entering wasm does not save the mask (sigsetjmp(buf, 0):
- * no system call).  A handler that leaves by siglongjmp leaves its signal
- * blocked, so it records the mask the interrupted code ran with (from its
- * ucontext) and the boundary's trap path restores it after the jump.  Not
- * before: a second signal (the timer repeats its interrupt) would then run
- * the handler again in the middle of the jump.
+ * Signal masks.  Entering wasm does not save the mask (no system call).  A
+ * handler that leaves by a jump leaves its signal blocked, so it records
+ * the mask the interrupted code ran with (from its ucontext) and the
+ * boundary's trap path restores it after the jump.  Not before: a second
+ * signal (the timer repeats its interrupt) would then run the handler again
+ * in the middle of the jump.
  *
  * The handlers use only async-signal-safe calls and touch only TLS and the
  * fixed table of pool ranges: no malloc, no locks.
