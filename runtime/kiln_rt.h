@@ -131,8 +131,9 @@ enum kiln_log_level {
 /**
  * Engine settings.  A zeroed struct (or NULL) gives the defaults.  Callbacks
  * receive @user.  @log and @soft_deadline run on the engine's timer thread or
- * on the calling thread; they must be quick and must not free instances or
- * the engine.
+ * on a calling thread; they must be quick and must neither call nor free
+ * instances, nor free the engine (the timer holds its lock).
+ * @resolve_import runs in kiln_instance_new(), on the caller's thread.
  */
 struct kiln_engine_config {
 	/* Memory slots, i.e. live linear memories at once (each reserves
