@@ -3,10 +3,11 @@
  *
  * The thread keeps a coarse clock, `epoch` (ticks since the engine
  * started), so that entering wasm reads a variable instead of the clock.
- * Every tick it scans the registered threads; a thread running a call
- * publishes its innermost frame (instance, id, start tick, deadlines; see
- * rt_impl.h), which the timer reads from that thread's stack and then
- * checks is still the one published.
+ * Every tick it scans the registered threads: the innermost frame of a
+ * thread running a call (engine, instance, id, start tick; see rt_impl.h)
+ * is read from that thread's stack, then checked to be still the innermost.
+ * Deadlines come from the frame's instance, which cannot be freed while the
+ * timer holds timer_lock.
  *
  * Soft deadline: the host callback and a log entry, once per call.
  * Hard deadline: (1) the thread's interrupt_id is set to the frame and the
@@ -41,7 +42,7 @@
 #include "rt_impl.h"
 #include "rt_os.h"
 
-/* Soft deadlines found in one scan, reported after the thread registry is
+/* Deadlines passed in one scan, reported after the thread registry is
  * unlocked.  More than this many in one tick wait for the next tick. */
 #define MAX_NOTES 32
 
