@@ -15,17 +15,6 @@
 
 #define PAGE 65536u
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
-
 static uint32_t grow(struct kiln_instance *inst, uint32_t delta)
 {
 	uint32_t out = 0;

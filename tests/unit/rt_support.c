@@ -212,15 +212,20 @@ struct kiln_instance *rt_instance(struct kiln_engine *eng, const struct kiln_ext
 int rt_call_i32(struct kiln_instance *inst, const char *name, int nargs, const uint32_t *args,
 		uint32_t *out, struct kiln_err *err)
 {
-	struct kiln_val a[4], r = {KILN_I32, {.i64 = 0}};
+	struct kiln_val a[4], r[2] = {{KILN_I32, {.i64 = 0}}};
 	const struct kiln_export_desc *fn = kiln_instance_export(inst, name);
 	size_t nres = fn != NULL ? fn->nresults : 0;
 	int rc;
-	for (int i = 0; i < nargs && i < 4; i++)
+	for (int i = 0; i < nargs && i < 4; i++) {
 		a[i] = (struct kiln_val){KILN_I32, {.i32 = args[i]}};
-	rc = kiln_instance_call(inst, name, a, (size_t)nargs, &r, nres, err);
+		if (fn != NULL && (int)fn->nparams > i && fn->types[i] == KILN_F32) {
+			a[i].type = KILN_F32;
+			memcpy(&a[i].of.f32, &args[i], sizeof args[i]);
+		}
+	}
+	rc = kiln_instance_call(inst, name, a, (size_t)nargs, r, nres, err);
 	if (out != NULL)
-		*out = r.of.i32;
+		*out = r[0].of.i32;
 	return rc;
 }
 

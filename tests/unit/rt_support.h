@@ -40,9 +40,22 @@ struct kiln_engine *rt_engine(uint32_t slots);
 struct kiln_instance *rt_instance(struct kiln_engine *eng, const struct kiln_extension *ext,
 				  const struct kiln_grants *grants);
 
-/* Call a function of i32s; returns the status, *out gets result 0. */
+/* Call export @name with up to 4 arguments given as 32-bit patterns (an
+ * i32, or the bits of an f32 where the export takes one); returns the
+ * status, *out (may be NULL) gets the low 32 bits of result 0. */
 int rt_call_i32(struct kiln_instance *inst, const char *name, int nargs, const uint32_t *args,
 		uint32_t *out, struct kiln_err *err);
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
 
 /* Fork; run @fn in the child; return the child's wait status, or -1 when it
  * did not finish within @timeout_ms (it is then killed). */

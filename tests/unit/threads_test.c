@@ -49,19 +49,10 @@ struct worker {
 
 static int trap_with(struct kiln_instance *inst, const struct kind_call *k)
 {
-	struct kiln_val a[2], r;
-	const struct kiln_export_desc *fn = kiln_instance_export(inst, k->export_name);
 	int rc;
-	for (int i = 0; i < k->nargs; i++) {
-		a[i].type = (enum kiln_valtype)fn->types[i];
-		if (a[i].type == KILN_F32)
-			memcpy(&a[i].of.f32, &k->args[i], 4);
-		else
-			a[i].of.i32 = k->args[i];
-	}
 	if (k->kind == KILN_TRAP_DEADLINE)
 		kiln_instance_set_fuel(inst, KILN_UNLIMITED);
-	rc = kiln_instance_invoke(inst, fn, a, (size_t)k->nargs, &r, fn->nresults, NULL);
+	rc = rt_call_i32(inst, k->export_name, k->nargs, k->args, NULL, NULL);
 	kiln_instance_set_fuel(inst, 0);
 	return rc;
 }

@@ -23,17 +23,6 @@
 #include "rt_support.h"
 #include "unit.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
-
 #define MS 1000000ull
 
 struct trap_case {
@@ -73,23 +62,6 @@ static const struct trap_case cases[] = {
 	{"host function trap", "host_trap", 1, {1}, KILN_TRAP_HOST, 0, false},
 };
 
-static int call_case(struct kiln_instance *inst, const struct trap_case *c, struct kiln_err *err)
-{
-	struct kiln_val a[3];
-	const struct kiln_export_desc *fn = kiln_instance_export(inst, c->export_name);
-	for (int i = 0; i < c->nargs; i++) {
-		a[i].type = (enum kiln_valtype)fn->types[i];
-		if (a[i].type == KILN_F32)
-			memcpy(&a[i].of.f32, &c->args[i], 4);
-		else
-			a[i].of.i32 = c->args[i];
-	}
-	{
-		struct kiln_val r[2];
-		return kiln_instance_invoke(inst, fn, a, (size_t)c->nargs, r, fn->nresults, err);
-	}
-}
-
 static bool adds_up(struct kiln_instance *inst)
 {
 	uint32_t args[2] = {2, 3}, out = 0;
@@ -115,7 +87,7 @@ static void test_every_trap_kind_then_carry_on(void)
 		int code = -1, rc;
 		if (c->unmetered)
 			kiln_instance_set_fuel(inst, KILN_UNLIMITED);
-		rc = call_case(inst, c, &err);
+		rc = rt_call_i32(inst, c->export_name, c->nargs, c->args, NULL, &err);
 		kiln_instance_set_fuel(inst, 0);
 		if (rc != KILN_ETRAP || kiln_instance_trap(inst, &code) != c->kind) {
 			fprintf(stderr, "\n  %s: status %d, kind %s (%s)\n", c->what, rc,
