@@ -34,7 +34,13 @@
 	X(wasi_bounds) \
 	X(wasi_clock) \
 	X(wasi_misc) \
-	X(wasi_state)
+	X(wasi_state) \
+	X(runtime) \
+	X(trap) \
+	X(rt_fuel) \
+	X(deadline) \
+	X(memory) \
+	X(threads)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES

@@ -1,0 +1,288 @@
+/*
+ * kiln-bench — the runtime's micro-benchmarks (`make bench`).
+ *
+ * Each benchmark runs RUNS times; the table shows the median, minimum and
+ * maximum of the runs.  Modules come from tests/fixtures: bench.wat (metered
+ * as kiln compiles by default, and unmetered) and small.wat (one page, one
+ * data segment, a table).  Later issues add workloads.
+ *
+ *   kiln-bench [--quick]   --quick: fewer iterations (a smoke test)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kiln_rt.h"
+
+#define RUNS 7
+
+extern const struct kiln_module_desc kiln_module_bench, kiln_module_bench_nofuel,
+	kiln_module_small;
+static const struct kiln_extension bench_ext = {.name = "bench", .module = &kiln_module_bench};
+static const struct kiln_extension bench_nofuel_ext = {.name = "bench_nofuel",
+						       .module = &kiln_module_bench_nofuel};
+static const struct kiln_extension small_ext = {.name = "small", .module = &kiln_module_small};
+
+static unsigned scale = 1;
+
+/* The no-op import bench.wat calls. */
+struct Z_env_instance_t;
+void Z_envZ_nop(struct Z_env_instance_t *ctx);
+void Z_envZ_nop(struct Z_env_instance_t *ctx)
+{
+	(void)ctx;
+}
+
+static void *resolve(void *user, struct kiln_instance *inst, const char *module,
+		     struct kiln_err *err)
+{
+	(void)user;
+	(void)module;
+	(void)err;
+	return inst;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what, const struct kiln_err *err)
+{
+	fprintf(stderr, "kiln-bench: %s: %s\n", what, err != NULL ? err->msg : "");
+	exit(1);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void row(const char *name, const char *unit, double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	printf("| %-52s | %10.2f | %10.2f | %10.2f | %-5s |\n", name, v[n / 2], v[0], v[n - 1],
+	       unit);
+	fflush(stdout);
+}
+
+static struct kiln_instance *instance(struct kiln_engine *eng, const struct kiln_extension *ext)
+{
+	struct kiln_instance *inst = NULL;
+	struct kiln_err err;
+	if (kiln_instance_new(eng, ext, NULL, &inst, &err) != KILN_OK)
+		die("instantiate", &err);
+	return inst;
+}
+
+/* ns per iteration of export @name(n) of @ext. */
+static double loop_ns(struct kiln_engine *eng, const struct kiln_extension *ext,
+		      const char *name, uint32_t n)
+{
+	struct kiln_instance *inst = instance(eng, ext);
+	struct kiln_val arg = {KILN_I32, {.i32 = n}};
+	struct kiln_err err;
+	uint64_t t0 = now_ns();
+	if (kiln_instance_call(inst, name, &arg, 1, NULL, 0, &err) != KILN_OK)
+		die(name, &err);
+	t0 = now_ns() - t0;
+	kiln_instance_free(inst);
+	return (double)t0 / n;
+}
+
+static void bench_import_call(struct kiln_engine *eng)
+{
+	const uint32_t n = 100000000 / scale;
+	double call[RUNS], bare[RUNS], net[RUNS], fcall[RUNS], fnet[RUNS];
+	for (int r = 0; r < RUNS; r++) {
+		call[r] = loop_ns(eng, &bench_nofuel_ext, "call_nop", n);
+		bare[r] = loop_ns(eng, &bench_nofuel_ext, "loop_only", n);
+		net[r] = call[r] - bare[r];
+		fcall[r] = loop_ns(eng, &bench_ext, "call_nop", n);
+		fnet[r] = fcall[r] - loop_ns(eng, &bench_ext, "loop_only", n);
+	}
+	row("wasm->host no-op import, per call (loop included)", "ns", call, RUNS);
+	row("wasm->host no-op import, per call (loop subtracted)", "ns", net, RUNS);
+	row("  same, metered module (loop included)", "ns", fcall, RUNS);
+	row("  same, metered module (loop subtracted)", "ns", fnet, RUNS);
+}
+
+static void bench_export_call(struct kiln_engine *eng)
+{
+	const int n = 20000000 / (int)scale;
+	double by_name[RUNS], by_handle[RUNS], nofuel[RUNS];
+	struct kiln_instance *inst = instance(eng, &bench_ext);
+	struct kiln_instance *plain = instance(eng, &bench_nofuel_ext);
+	const struct kiln_export_desc *nop = kiln_instance_export(inst, "nop");
+	struct kiln_err err;
+
+	for (int r = 0; r < RUNS; r++) {
+		uint64_t t0 = now_ns();
+		for (int i = 0; i < n; i++)
+			if (kiln_instance_call(inst, "nop", NULL, 0, NULL, 0, &err) != KILN_OK)
+				die("nop", &err);
+		by_name[r] = (double)(now_ns() - t0) / n;
+		t0 = now_ns();
+		for (int i = 0; i < n; i++)
+			if (kiln_instance_invoke(inst, nop, NULL, 0, NULL, 0, &err) != KILN_OK)
+				die("nop", &err);
+		by_handle[r] = (double)(now_ns() - t0) / n;
+		t0 = now_ns();
+		for (int i = 0; i < n; i++)
+			if (kiln_instance_call(plain, "nop", NULL, 0, NULL, 0, &err) != KILN_OK)
+				die("nop", &err);
+		nofuel[r] = (double)(now_ns() - t0) / n;
+	}
+	kiln_instance_free(inst);
+	kiln_instance_free(plain);
+	row("host->wasm kiln_instance_call(\"nop\"), metered", "ns", by_name, RUNS);
+	row("  kiln_instance_invoke(handle), metered", "ns", by_handle, RUNS);
+	row("  kiln_instance_call(\"nop\"), unmetered module", "ns", nofuel, RUNS);
+}
+
+static void bench_instantiate(struct kiln_engine *eng)
+{
+	const int n = 20000 / (int)scale;
+	double mean[RUNS], median[RUNS];
+	double *each = malloc((size_t)n * sizeof *each);
+	struct kiln_instance *inst;
+	struct kiln_err err;
+
+	if (each == NULL)
+		die("malloc", NULL);
+	for (int r = 0; r < RUNS; r++) {
+		uint64_t t0 = now_ns();
+		for (int i = 0; i < n; i++) {
+			if (kiln_instance_new(eng, &small_ext, NULL, &inst, &err) != KILN_OK)
+				die("instantiate", &err);
+			kiln_instance_free(inst);
+		}
+		mean[r] = (double)(now_ns() - t0) / n / 1000.0;
+		for (int i = 0; i < n; i++) {
+			uint64_t t1 = now_ns();
+			if (kiln_instance_new(eng, &small_ext, NULL, &inst, &err) != KILN_OK)
+				die("instantiate", &err);
+			kiln_instance_free(inst);
+			each[i] = (double)(now_ns() - t1) / 1000.0;
+		}
+		qsort(each, (size_t)n, sizeof *each, cmp_double);
+		median[r] = each[n / 2];
+	}
+	free(each);
+	row("instantiate + teardown, small module (mean of a run)", "us", mean, RUNS);
+	row("instantiate + teardown, small module (median cycle)", "us", median, RUNS);
+}
+
+static void mem_usage(double *rss_mib, double *vsz_gib)
+{
+	unsigned long long size = 0, resident = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f == NULL || fscanf(f, "%llu %llu", &size, &resident) != 2)
+		die("/proc/self/statm", NULL);
+	fclose(f);
+	*rss_mib = (double)resident * (double)page / (1 << 20);
+	*vsz_gib = (double)size * (double)page / (1 << 30);
+}
+
+#define LIVE 10000
+
+static void bench_live_instances(void)
+{
+	static struct kiln_instance *inst[LIVE];
+	struct kiln_engine_config cfg = {.slots = LIVE, .resolve_import = resolve};
+	double create[RUNS], rss[RUNS], vsz[RUNS], rss0, vsz0;
+	struct kiln_engine *eng;
+	struct kiln_err err;
+
+	for (int r = 0; r < RUNS; r++) {
+		uint64_t t0;
+		mem_usage(&rss0, &vsz0);
+		if (kiln_engine_new(&cfg, &eng, &err) != KILN_OK)
+			die("engine", &err);
+		t0 = now_ns();
+		for (int i = 0; i < LIVE; i++) {
+			if (kiln_instance_new(eng, &small_ext, NULL, &inst[i], &err) != KILN_OK)
+				die("instance", &err);
+			if (kiln_instance_call(inst[i], "nop", NULL, 0, NULL, 0, &err) != KILN_OK)
+				die("nop", &err);
+		}
+		create[r] = (double)(now_ns() - t0) / LIVE / 1000.0;
+		mem_usage(&rss[r], &vsz[r]);
+		rss[r] -= rss0;
+		vsz[r] -= vsz0;
+		for (int i = 0; i < LIVE; i++)
+			kiln_instance_free(inst[i]);
+		kiln_engine_free(eng);
+	}
+	row("10,000 live instances: instantiate + call each", "us", create, RUNS);
+	row("10,000 live instances: RSS added", "MiB", rss, RUNS);
+	row("10,000 live instances: address space added", "GiB", vsz, RUNS);
+}
+
+static void bench_cycles(struct kiln_engine *eng)
+{
+	const int n = 1000000 / (int)scale;
+	double rss_a, vsz_a, rss_b, vsz_b, per[1], drss[1], dvsz[1];
+	struct kiln_instance *inst;
+	struct kiln_err err;
+	uint64_t t0;
+
+	/* Warm up: the allocator and the slot's protection settle. */
+	for (int i = 0; i < 10000 / (int)scale; i++) {
+		if (kiln_instance_new(eng, &small_ext, NULL, &inst, &err) != KILN_OK)
+			die("instantiate", &err);
+		kiln_instance_free(inst);
+	}
+	mem_usage(&rss_a, &vsz_a);
+	t0 = now_ns();
+	for (int i = 0; i < n; i++) {
+		if (kiln_instance_new(eng, &small_ext, NULL, &inst, &err) != KILN_OK)
+			die("instantiate", &err);
+		kiln_instance_free(inst);
+	}
+	per[0] = (double)(now_ns() - t0) / n / 1000.0;
+	mem_usage(&rss_b, &vsz_b);
+	drss[0] = rss_b - rss_a;
+	dvsz[0] = (vsz_b - vsz_a) * 1024.0;
+	char title[64];
+	snprintf(title, sizeof title, "%d instantiate/free cycles (one run):", n);
+	printf("| %-52s | %10s | %10s | %10s | %-5s |\n", title, "", "", "", "");
+	row("  time per cycle", "us", per, 1);
+	row("  RSS change", "MiB", drss, 1);
+	row("  VSZ change", "MiB", dvsz, 1);
+	printf("\nRSS %.1f -> %.1f MiB, VSZ %.1f -> %.1f GiB over the %d cycles\n", rss_a, rss_b,
+	       vsz_a, vsz_b, n);
+	printf("(\"loop subtracted\": minus the same loop without the call; the C compiler\n"
+	       " deletes that loop when the module is unmetered, so nothing is subtracted.)\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct kiln_engine_config cfg = {.slots = 64, .resolve_import = resolve};
+	struct kiln_engine *eng;
+	struct kiln_err err;
+
+	if (argc > 1 && strcmp(argv[1], "--quick") == 0)
+		scale = 100;
+	if (kiln_engine_new(&cfg, &eng, &err) != KILN_OK)
+		die("engine", &err);
+	printf("kiln runtime micro-benchmarks: %d runs each%s\n\n", RUNS,
+	       scale > 1 ? " (--quick)" : "");
+	printf("| %-52s | %10s | %10s | %10s | %-5s |\n", "benchmark", "median", "min", "max",
+	       "unit");
+	printf("|%.54s|%.12s|%.12s|%.12s|%.7s|\n", "------------------------------------------------------",
+	       "------------", "------------", "------------", "-------");
+	bench_import_call(eng);
+	bench_export_call(eng);
+	bench_instantiate(eng);
+	bench_live_instances();
+	bench_cycles(eng);
+	kiln_engine_free(eng);
+	return 0;
+}
