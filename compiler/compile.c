@@ -556,7 +556,9 @@ static int find_include_dir(struct ctx *c, char *out, size_t size)
 
 /*
  * cc flags: -fPIC so that the object links into Debian's default PIE
- * executables (and shared objects); no -g and relative file names, so that
+ * executables (and shared objects); -fstack-clash-protection so that no
+ * stack frame of generated code (a function with thousands of locals) can
+ * step over the guard page that turns deep recursion into a trap; no -g and relative file names, so that
  * the object does not depend on the work directory.  wasm2c 1.0.32's output
  * does all its type punning through memcpy, so -fno-strict-aliasing is not
  * needed.  Warnings are the compiler's defaults: the generated C is not
@@ -570,6 +572,7 @@ static int run_cc(struct ctx *c)
 			"-c",
 			oflag,
 			"-fPIC",
+			"-fstack-clash-protection",
 			iflag,
 			(char *)temp_base(T_GLUE),
 			"-o",

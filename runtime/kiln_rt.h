@@ -30,6 +30,7 @@
 
 #include "kiln_abi.h"
 #include "kiln_status.h"
+#include "kiln_wasi.h"
 
 /* Defaults used where a grant or config field is 0. */
 #ifndef KILN_DEFAULT_SLOTS
@@ -95,9 +96,10 @@ struct kiln_val {
 
 /**
  * What an instance may use.  Every field left 0 takes its KILN_DEFAULT_*
- * value; KILN_UNLIMITED lifts the limit.  Later issues append fields (WASI
- * mounts, environment, clocks...): zero will always mean "default or deny",
- * so a zeroed or statically initialised struct stays valid.
+ * value; KILN_UNLIMITED lifts the limit.  The WASI part (`wasi`, see
+ * kiln_wasi.h) denies everything when zeroed.  Fields may be appended: zero
+ * will always mean "default or deny", so a zeroed or statically initialised
+ * struct stays valid.
  */
 struct kiln_grants {
 	uint64_t fuel_per_call;     /* budget each call starts with */
@@ -105,6 +107,7 @@ struct kiln_grants {
 	uint64_t memory_cap_bytes;  /* largest linear memory, rounded down to pages */
 	uint64_t soft_deadline_ns;  /* past it: soft-deadline callback and a log entry */
 	uint64_t hard_deadline_ns;  /* past it: the call stops with KILN_TRAP_DEADLINE */
+	struct kiln_wasi_grants wasi; /* files, environment, stdio, clocks... */
 };
 
 /**
