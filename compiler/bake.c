@@ -680,9 +680,16 @@ static int compile_registry(struct bake *b, const char *src, size_t len, const c
 		rc = kiln_err_set(b->err, KILN_ETOOL, "C compiler \"%s\" not found", cc);
 	if (rc != KILN_OK)
 		goto out;
-	if (p.status != 0)
-		rc = kiln_err_set(b->err, KILN_ETOOL, "%s failed on the generated %s: %.160s", cc,
-				  KILN_BAKE_REGISTRY_C, p.errout[0] ? p.errout : p.out);
+	if (p.status != 0) {
+		/* the first line that says "error", else the first line */
+		const char *text = p.errout[0] ? p.errout : p.out, *line = strstr(text, "error");
+		while (line != NULL && line > text && line[-1] != '\n')
+			line--;
+		if (line == NULL)
+			line = text;
+		rc = kiln_err_set(b->err, KILN_ETOOL, "%s failed on the generated %s: %.*s", cc,
+				  KILN_BAKE_REGISTRY_C, (int)strcspn(line, "\n"), line);
+	}
 	kiln_proc_release(&p);
 	if (rc != KILN_OK)
 		goto out;

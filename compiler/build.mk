@@ -17,3 +17,4 @@ $(KILN_BIN): $(OBJ)/compiler/kiln.o $(COMPILER_LIB) $(OCI_LIB) $(FLAVOR_STAMP)
 	$(CC) $(KILN_LDFLAGS) -o $@ $(OBJ)/compiler/kiln.o $(COMPILER_LIB) $(OCI_LIB) $(KILN_LDLIBS)
 
 MAN_PAGES += docs/kiln-compile.1 docs/kiln-inspect.1 docs/kiln-check-imports.1
+MAN_PAGES += docs/kiln-bake.1 docs/kiln-verify-binary.1

@@ -48,6 +48,10 @@ static void print_grants(const struct kiln_extension *ext)
 		printf("stdio %d %s%s%s\n", fd, stdio_name(w->stdio[fd].kind),
 		       w->stdio[fd].path ? " " : "", w->stdio[fd].path ? w->stdio[fd].path : "");
 	printf("clocks %d %d random %d\n", w->clock_realtime, w->clock_monotonic, w->random);
+#ifdef KILN_CONFIG_ENOTFOUND /* the runtime has the kiln host API */
+	for (size_t i = 0; i < g->nconfig; i++)
+		printf("config %s=%s\n", g->config[i].key, g->config[i].value);
+#endif
 }
 
 int main(int argc, char **argv)

@@ -351,6 +351,23 @@ run_err "a required signature that is missing is refused" "add: .*not signed" \
 printf 'version: 1\nextensions:\n  - name: add\n    ref: oci-layout:%s:add@%s\n    key: kiln.yaml\n' "$L" "$M_add" >"$Z/kiln.yaml"
 run_err "a key that is not a public key" "kiln.yaml:5:10: key: " "$KILN" bake -f "$Z/kiln.yaml" -o "$Z/out3" --store "$S"
 
+# ---- configuration values (they need the runtime's kiln host API) ----------------------
+
+C=$T/config
+new_project "$C"
+printf 'version: 1\nextensions:\n  - name: add\n    ref: oci-layout:%s:add@%s\n    grants:\n      config: {greeting: "hello, world", count: 3}\n' \
+	"$L" "$M_add" >"$C/kiln.yaml"
+if grep -q KILN_CONFIG_ENOTFOUND "$(dirname "$KILN")/../runtime/kiln_rt.h" 2>/dev/null ||
+	grep -q KILN_CONFIG_ENOTFOUND "$(sed -n 's/^KILN_INCLUDE_DIR := //p' "$B/kiln.mk")/kiln_rt.h"; then
+	run_ok "configuration values are baked" pmake "$C" "$SDK" KILN_BAKE_FLAGS="--store $S"
+	run_ok "... and reach the grants" "$C/host" grants add
+	check "... in kiln.yaml order" said "^config greeting=hello, world$" && said "^config count=3$"
+else
+	run_err "configuration values need a runtime with kiln.config_get" \
+		"this kiln runtime has no kiln.config_get" "$KILN" bake -f "$C/kiln.yaml" -o "$C/out" --store "$S"
+	ok "... (the host API is not in this runtime yet)"
+fi
+
 # ---- refusals, with the kiln.yaml position, leaving the output as it was ------------------
 
 R=$T/refuse

@@ -22,6 +22,7 @@
 	X(glue) \
 	X(host_world) \
 	X(inspect) \
+	X(bake_gen) \
 	X(mangle) \
 	X(wasm_reader) \
 	X(wasm_writer) \
@@ -39,6 +40,7 @@
 	X(runtime) \
 	X(trap) \
 	X(rt_fuel) \
+	X(registry) \
 	X(deadline) \
 	X(memory) \
 	X(threads)
