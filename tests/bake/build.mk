@@ -10,3 +10,11 @@ check-bake: $(KILN_BIN) $(RT_LIB)
 	  HOST_LDFLAGS="$(if $(SANITIZE),-fsanitize=$(SANITIZE))" \
 	  INSTALL_ARGS="$(if $(SANITIZE),SANITIZE=$(SANITIZE))" \
 	  sh tests/run-suite.sh $(RESULTS) bake sh tests/bake/run.sh $(BAKE_TEST_DIR)
+
+# make bench: cold and warm bake times, host sizes with and without
+# extensions (numbers only).
+bench: bench-bake
+bench-bake: $(KILN_BIN) $(RT_LIB)
+	@KILN=$(abspath $(KILN_BIN)) SDK=$(abspath sdk) CC="$(CC)" MAKE="$(MAKE)" \
+	  sh tests/bake/bench.sh $(BUILD)/bake-bench/$(FLAVOR)
+.PHONY: bench-bake

@@ -254,6 +254,24 @@ check "... and no bare module left over" [ "$(grep -c '^module ' "$LOG")" = 0 ]
 run_ok "kiln inspect --json HOST_BINARY" "$KILN" inspect --json "$H"
 check "... holds a bake document per extension" [ "$(grep -c '"kiln_bake": 1' "$LOG")" = 3 ]
 
+# a binary whose bake documents lie: wrong types, control bytes, a doc
+# claiming an extension twice, one without digests
+cat >"$T/hostile.c" <<'EOF2'
+__attribute__((section(".kiln.meta"), used)) static const char a[] =
+	"{\"kiln_bake\":1,\"name\":\"evil\\u001b]0;pwned\\u0007\",\"reference\":7,"
+	"\"grants\":{\"memory\":\"lots\",\"args\":{\"x\":[1]},\"mounts\":[{\"host\":\"\\u001b[2J\","
+	"\"mode\":\"\\u001b[31m\"},5],\"env\":[{}],\"stdout\":null}}";
+__attribute__((section(".kiln.meta"), used)) static const char b[] =
+	"{\"kiln_bake\":1,\"name\":\"evil\\u001b]0;pwned\\u0007\",\"grants\":[]}";
+__attribute__((section(".kiln.meta"), used)) static const char c[] = "{\"kiln_bake\":1}";
+int main(void) { return 0; }
+EOF2
+$CC -o "$T/hostile" "$T/hostile.c"
+"$KILN" inspect "$T/hostile" >"$LOG" 2>&1
+check "inspect of lying bake documents exits 0" [ $? -eq 0 ]
+check "... escapes control bytes" sh -c "! grep -q \"\$(printf '\\033')\" '$LOG'" && said 'evil\\x1b\]0;pwned\\x07'
+check "... and says what it cannot read" said "^  reference +\?$" && said "object +MISSING"
+
 # ---- kiln lock -f and verify-binary --------------------------------------------------
 
 run_ok "kiln lock -f kiln.yaml" "$KILN" lock -f "$P/kiln.yaml" --store "$S"
@@ -294,6 +312,8 @@ run_err "verify-binary: an extra extension" "spin: extra: baked into" "$KILN" ve
 run_err "verify-binary: not a binary" "not an ELF file" "$KILN" verify-binary "$P/kiln.yaml" "$P/kiln.lock"
 run_err "verify-binary: a binary with no extensions" "no .kiln.meta section" \
 	"$KILN" verify-binary /bin/true "$P/kiln.lock"
+run_err "verify-binary of lying documents" "lacks name or digests" \
+	"$KILN" verify-binary "$T/hostile" "$P/kiln.lock"
 
 # ---- --locked, and tags resolved through kiln.lock ---------------------------------
 
@@ -305,6 +325,10 @@ sed -i "s|oci-layout:$L:mul@$M_mul|oci-layout:$L:spin@$M_spin|" "$P/kiln.yaml"
 run_err "bake --locked: a ref that differs from kiln.lock" "kiln.yaml:21:10: --locked: ref .* differs from" \
 	"$KILN" bake -f "$P/kiln.yaml" -o "$P/kiln-out" --store "$S" --locked
 check "... leaves the output directory as it was" [ "$(snap "$P/kiln-out")" = "$before" ]
+run_ok "without --locked, the same bake goes ahead" \
+	"$KILN" bake -f "$P/kiln.yaml" -o "$T/unlocked" --store "$S"
+check "... warning that kiln.lock is out of date for mul" \
+	said "warning: .*kiln.lock pins mul to another reference .*: run kiln lock -f"
 cp "$T/saved.yaml" "$P/kiln.yaml"
 cp "$T/less.lock" "$P/kiln.lock"
 run_err "bake --locked: an extension kiln.lock lacks" "--locked: extension \"spin\" is not in" \
