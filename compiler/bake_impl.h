@@ -79,6 +79,7 @@ struct kiln_bake_ext {
 	bool has_protocol;
 	int32_t protocol;                      /* what the module exports */
 	char wasm_path[KILN_OCI_PATH_MAX];     /* in the store */
+	char layout_index[KILN_OCI_PATH_MAX];  /* oci-layout refs: DIR/index.json */
 	char key[65];                          /* cache key, hex */
 	bool hit;                              /* object found in the cache */
 };
@@ -102,10 +103,15 @@ struct kiln_toolchain {
 	char san_flags[128];    /* -fsanitize=... when the runtime was built so */
 };
 
-/** The text of kiln.mk (malloc'd, NUL-terminated). */
+/**
+ * The text of kiln.mk (malloc'd, NUL-terminated).  @inputs (@ninputs
+ * absolute paths, may be 0) are the files the bake read, listed as
+ * KILN_BAKE_INPUTS so that sdk/kiln.mk bakes again when one changes; paths
+ * make cannot spell are left out.
+ */
 int kiln_bake_mk(const struct kiln_bake_ext *exts, size_t n, const struct kiln_toolchain *tc,
-		 char **out, size_t *len, struct kiln_err *err)
-	__attribute__((warn_unused_result));
+		 char *const *inputs, size_t ninputs, char **out, size_t *len,
+		 struct kiln_err *err) __attribute__((warn_unused_result));
 
 /* ---- toolchain (toolchain.c) --------------------------------------------- */
 

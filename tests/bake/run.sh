@@ -205,6 +205,14 @@ check "... with the host's budget" said "^trap: fuel exhausted after 3[0-9]{3} f
 run_ok "make again does nothing" pmake "$P" "$SDK" KILN_BAKE_FLAGS="--store $S"
 check "... nothing to be done" said "Nothing to be done|is up to date"
 
+# the layout changed (another tag pushed): make bakes again, which finds
+# nothing to do, and relinks nothing
+host_before=$(mtime "$H")
+"$KILN" push --store "$S" "$T/mul.wasm" "oci-layout:$L:another" >/dev/null 2>&1
+run_ok "make after the oci-layout changed" pmake "$P" "$SDK" KILN_BAKE_FLAGS="--store $S"
+check "... bakes again (kiln.mk lists the layout among its inputs)" said "nothing to compile"
+check "... and relinks nothing" [ "$(mtime "$H")" = "$host_before" ]
+
 # change one grant: only the registry is rebuilt, then the host relinked
 obj_before=$(mtime "$P/kiln-out/add.o") reg_before=$(mtime "$P/kiln-out/kiln_registry.o")
 host_before=$(mtime "$H")
