@@ -64,7 +64,7 @@ mtimes() { (cd "$1" && find . -type f -printf '%p %T@\n' | LC_ALL=C sort); }
 mtime() { stat -c %Y.%y "$1"; }
 
 # inp DIR CMD...: run CMD in DIR (hosts run from the directory of kiln.yaml)
-inp() { d=$1; shift; (cd "$d" && "$@"); }
+inp() ( cd "$1" || exit 1; shift; "$@" )
 
 # the throwaway host project PROJ, built through sdk/kiln.mk (SDKDIR)
 new_project() {
