@@ -127,8 +127,9 @@ int kiln_toolchain_find(struct kiln_toolchain *tc, struct kiln_err *err)
 
 /**
  * The part of every cache key that names the tools: the SHA-256 of the
- * kiln executable and of the kiln_abi.h the objects are compiled against
- * (in @tc's include directory), the output of `WASM2C --version` and
+ * kiln executable and of the headers objects and registry are compiled
+ * against (kiln_abi.h, kiln_rt.h, kiln_wasi.h, kiln_status.h in @tc's
+ * include directory), the output of `WASM2C --version` and
  * `CC --version`, the C compiler as named, and the ABI and metadata
  * versions, written as text into @out (malloc'd).  @cc and @wasm2c are
  * resolved as kiln_compile does.  KILN_ETOOL when a tool cannot be run.
