@@ -421,6 +421,25 @@ else
 	ok "stdout/stderr to the log (skipped: this runtime has no WASI imports yet)"
 fi
 
+# ---- relative paths: read relative to kiln.yaml, recorded as written ----------------------
+
+RP=$T/rel/proj
+mkdir -p "$RP/keys" "$RP/in"
+cp -R "$L" "$T/rel/lay"
+cp "$T/k1.pub" "$RP/keys/"
+printf 'version: 1\nextensions:\n  - name: mul\n    ref: oci-layout:../lay:mul@%s\n    key: keys/k1.pub\n    grants:\n      mounts: [{host: in, guest: /in}]\n' \
+	"$M_mul" >"$RP/kiln.yaml"
+run_ok "relative layout, key and mount, baked from another directory" \
+	inp "$T" "$KILN" bake -f rel/proj/kiln.yaml -o rel/out --store "$S"
+check "... the registry keeps the reference as written" \
+	grep -q "\.reference = \"oci-layout:\.\./lay:mul@$M_mul\"" "$T/rel/out/kiln_registry.c"
+check "... and the mount's host path" grep -q '{"in", "/in", false}' "$T/rel/out/kiln_registry.c"
+run_ok "kiln lock -f from another directory" inp "$T" "$KILN" lock -f rel/proj/kiln.yaml --store "$S"
+check "... writes kiln.lock beside kiln.yaml, reference as written" \
+	grep -q "\"reference\": \"oci-layout:\.\./lay:mul@$M_mul\"" "$RP/kiln.lock"
+run_ok "... which bake --locked accepts" inp "$RP" "$KILN" bake -o ../out2 --store "$S" --locked
+check "... giving the same registry" cmp -s "$T/rel/out/kiln_registry.c" "$T/rel/out2/kiln_registry.c"
+
 # ---- refusals, with the kiln.yaml position, leaving the output as it was ------------------
 
 R=$T/refuse
