@@ -236,7 +236,7 @@ expect "cold run" 7 ""
 stderr_has "cold run compiles" "compiled into"
 stderr_has "cold run links" "linked"
 check "cold run: one object and one runner in the cache" \
-	test "$(ls "$FC/kiln/obj" | wc -l) $(ls "$FC/kiln/bin" | wc -l)" = "1 1"
+	test "$(ls "$FC/kiln/run/obj" | wc -l) $(ls "$FC/kiln/run/bin" | wc -l)" = "1 1"
 cold=$((t1 - t0))
 t0=$(ms)
 XDG_CACHE_HOME=$FC PATH="$OUT/fakebin:$PATH" env -u CC "$KILN" run -v "$OUT/exit7.wasm" \
@@ -255,11 +255,26 @@ XDG_CACHE_HOME=$FC PATH="$OUT/fakebin:$PATH" env -u CC "$KILN" run "$OUT/t/chang
 st=$?
 expect "other bytes miss the cache (the failing fake wasm2c is run): 125" 125 ""
 check "... and the fake was called" test -s "$OUT/fake-called"
-check "... and no partial entry was left" test "$(ls -A "$FC/kiln/obj" | wc -l)" = 1
+check "... and no partial entry was left" test "$(ls -A "$FC/kiln/run/obj" | wc -l)" = 1
 XDG_CACHE_HOME=$FC env -u CC "$KILN" run "$OUT/t/changed.wasm" </dev/null >"$OUT/o" 2>"$OUT/e"
 st=$?
 expect "with the real tools it runs" 7 ""
-check "... as a second cache entry" test "$(ls "$FC/kiln/obj" | wc -l)" = 2
+check "... as a second cache entry" test "$(ls "$FC/kiln/run/obj" | wc -l)" = 2
+
+# ---- an installed kiln (make install DESTDIR=...) ----------------------------
+if [ -n "${INSTALLED:-}" ]; then
+	XDG_CACHE_HOME=$OUT/installed-cache env -u KILN_LIBDIR -u KILN_INCLUDE \
+		"$INSTALLED/bin/kiln" run -v "$OUT/exit7.wasm" </dev/null >"$OUT/o" 2>"$OUT/e"
+	st=$?
+	expect "installed kiln: kiln run works" 7 ""
+	stderr_has "installed kiln: it links with the installed libraries" \
+		"libraries from $INSTALLED/bin/../lib"
+	XDG_CACHE_HOME=$OUT/installed-cache env -u KILN_LIBDIR -u KILN_INCLUDE \
+		"$INSTALLED/bin/kiln" run --mount "$A:/a" "$P" -- read /a/f </dev/null >"$OUT/o" 2>"$OUT/e"
+	st=$?
+	expect "installed kiln: a C guest with a mount" 0 "in a"
+	rm -rf "$OUT/installed-cache"
+fi
 
 # ---- bad arguments: 125, a message, nothing run ----------------------------
 for args in "" "$P $P" "--bogus $P" "$P --mount" "$P --mount /nonexistent/kiln:/x" \

@@ -37,7 +37,21 @@ check-wasi-own: $(KILN_BIN) $(RT_LIB) $(RUN_LIB) $(WASI_CONFORM)
 
 # check-run: `kiln run` end to end (tests/run/run.sh): grants honoured,
 # exit codes of exits and traps, budgets, stdio, the cache, bad usage.
+# It also runs the kiln of `make install DESTDIR=build/run-e2e/<flavour>/install`.
+RUN_E2E := $(abspath $(BUILD))/run-e2e/$(FLAVOR)
 CHECKS += check-run
 check-run: $(KILN_BIN) $(RT_LIB) $(RUN_LIB)
-	@KILN=$(KILN_BIN) WASM_CC="$(WASM_CC)" sh tests/run-suite.sh $(RESULTS) run \
-	  sh tests/run/run.sh $(abspath $(BUILD))/run-e2e/$(FLAVOR)
+	@rm -rf $(RUN_E2E)/install
+	@$(MAKE) --no-print-directory install DESTDIR=$(RUN_E2E)/install PREFIX=/usr >/dev/null
+	@KILN=$(KILN_BIN) WASM_CC="$(WASM_CC)" INSTALLED=$(RUN_E2E)/install/usr \
+	  sh tests/run-suite.sh $(RESULTS) run sh tests/run/run.sh $(RUN_E2E)
+
+# make bench: kiln run cold (compile + link + run) and warm (cached).
+.PHONY: bench-run
+bench: bench-run
+bench-run: $(KILN_BIN) $(RT_LIB) $(RUN_LIB) $(BUILD)/wasi-c/proc_raise-sched_yield.wasm
+	@mkdir -p $(BUILD)/bench/run
+	@KILN=$(KILN_BIN) sh tests/run/bench.sh $(BUILD)/bench/run \
+	  $(WASI_SHARED)/c/sock_shutdown-invalid_fd.wasm $(WASI_SHARED)/c/fopen-with-no-access.wasm \
+	  $(WASI_SHARED)/assemblyscript/proc_exit-success.wasm \
+	  $(BUILD)/wasi-c/proc_raise-sched_yield.wasm
