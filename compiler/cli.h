@@ -31,6 +31,8 @@ int kiln_cmd_store(int argc, char **argv);
 int kiln_cmd_compile(int argc, char **argv);
 int kiln_cmd_inspect(int argc, char **argv);
 int kiln_cmd_check_imports(int argc, char **argv);
+/* `kiln run` (cli_run.c): its exit status is the guest's, see kiln-run(1). */
+int kiln_cmd_run(int argc, char **argv);
 /* The bake (cli_bake.c). */
 int kiln_cmd_bake(int argc, char **argv);
 int kiln_cmd_verify_binary(int argc, char **argv);

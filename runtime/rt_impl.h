@@ -11,6 +11,8 @@
  *   engine.c    engines and extension records
  *   instance.c  instances, the trap boundary, calls, stats, memory accessors
  *   fuel.c      kiln.fuel_exhausted and fuel sharing between instances
+ *   wasi_imports.c  the wasi_snapshot_preview1 imports (the WASI layer,
+ *               wasi_*.c, has its own header, wasi_impl.h)
  */
 #ifndef KILN_RT_IMPL_H
 #define KILN_RT_IMPL_H
@@ -247,6 +249,7 @@ struct kiln_instance {
 	uint64_t wall_ticks;        /* wall time in timer ticks (not precise) */
 	bool precise_wall_time;
 	void *user;
+	struct kiln_wasi *wasi;     /* NULL unless the module imports WASI */
 	struct kiln_instance *rec_next, *rec_prev;
 };
 
@@ -316,5 +319,16 @@ static inline int64_t kiln_rt_fuel_unbias(int64_t v)
 	return v < -(1ll << 60) ? v + KILN_FUEL_BIAS : v;
 }
 int64_t kiln_rt_fuel_collect(struct kiln_frame *f);
+
+/* ---- wasi_imports.c ---- */
+/* One wasi_snapshot_preview1 import: its name, its C parameter list after
+ * the context as text ("(CTX, u32 fd, u64 off)"), whether it returns the
+ * errno as an i32. */
+struct kiln_rt_wasi_sig {
+	const char *name;
+	const char *params;
+	bool returns;
+};
+extern const struct kiln_rt_wasi_sig kiln_rt_wasi_sigs[KILN_WASI_NFUNCS];
 
 #endif /* KILN_RT_IMPL_H */

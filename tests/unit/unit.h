@@ -18,6 +18,7 @@
 	X(oci_store) \
 	X(args) \
 	X(compile) \
+	X(run_args) \
 	X(config) \
 	X(glue) \
 	X(host_world) \
@@ -37,6 +38,7 @@
 	X(wasi_clock) \
 	X(wasi_misc) \
 	X(wasi_state) \
+	X(wasi_wire) \
 	X(runtime) \
 	X(trap) \
 	X(rt_fuel) \
