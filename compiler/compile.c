@@ -558,7 +558,16 @@ static int find_include_dir(struct ctx *c, char *out, size_t size)
  * cc flags: -fPIC so that the object links into Debian's default PIE
  * executables (and shared objects); -fstack-clash-protection so that no
  * stack frame of generated code (a function with thousands of locals) can
- * step over the guard page that turns deep recursion into a trap; no -g and relative file names, so that
+ * step over the guard page that turns deep recursion into a trap;
+ * -fno-optimize-sibling-calls because wasm (without the tail-call proposal)
+ * has no tail calls: left to itself, cc turns a recursive call in tail
+ * position, or one under an accumulator (n * fac(n - 1)), into a loop, so
+ * that unbounded recursion spins until fuel runs out instead of exhausting
+ * the stack, and deep recursion returns a result where wasm traps;
+ * -fsignaling-nans so that gcc keeps x - 0.0, x * 1.0, x / 1.0, x / -1.0,
+ * -0.0 - x and -1.0 * x, which wasm requires to turn a signalling NaN into
+ * a quiet one (clang ignores the flag: the glue sets its equivalent with a
+ * pragma); no -g and relative file names, so that
  * the object does not depend on the work directory.  wasm2c 1.0.32's output
  * does all its type punning through memcpy, so -fno-strict-aliasing is not
  * needed.  Warnings are the compiler's defaults: the generated C is not
@@ -573,6 +582,8 @@ static int run_cc(struct ctx *c)
 			oflag,
 			"-fPIC",
 			"-fstack-clash-protection",
+			"-fno-optimize-sibling-calls",
+			"-fsignaling-nans",
 			iflag,
 			(char *)temp_base(T_GLUE),
 			"-o",

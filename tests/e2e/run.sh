@@ -242,6 +242,34 @@ for c in gcc clang; do
 	done
 done
 
+# ---- wasm semantics cc must keep (found by check-spec) -------------------------
+
+# call.wast "runaway", fac.wast "fac-rec": cc's sibling-call optimisation
+# turned tail calls and accumulator recursion into loops, so they spun until
+# fuel ran out (or returned) instead of exhausting the stack.
+# float_exprs.wast "no_fold_*": gcc folded x - 0.0 to x, passing a
+# signalling NaN through unquieted.
+for c in gcc clang; do
+	compile_ok "compile recursion.wat with --cc $c" "$O/recursion-$c.o" "$OUT/recursion.wasm" --cc $c
+	check "link recursion ($c)" link "recursion-$c" "$O/recursion-$c.o"
+	expect "no sibling-call optimisation ($c): a recursive tail call exhausts the stack" \
+		"trap: stack exhaustion" "$B/recursion-$c" runaway
+	expect "no sibling-call optimisation ($c): mutual tail calls exhaust the stack" \
+		"trap: stack exhaustion" "$B/recursion-$c" ping
+	expect "no sibling-call optimisation ($c): recursion under an accumulator exhausts the stack" \
+		"trap: stack exhaustion" "$B/recursion-$c" fac 1073741824
+	expect "the recursive fac still computes ($c)" "i64:3628800" "$B/recursion-$c" fac 10
+	compile_ok "compile snan.wat with --cc $c" "$O/snan-$c.o" "$OUT/snan.wasm" --cc $c
+	check "link snan ($c)" link "snan-$c" "$O/snan-$c.o"
+	for f in f32_sub_zero f32_neg0_sub f32_mul_one f32_neg1_mul f32_div_one f32_div_neg1; do
+		expect "signalling NaN quieted by $f ($c)" "i32:2143289344" "$B/snan-$c" $f 0x7fa00000
+	done
+	for f in f64_sub_zero f64_mul_one f64_div_neg1; do
+		expect "signalling NaN quieted by $f ($c)" "i64:9221120237041090560" \
+			"$B/snan-$c" $f 0x7ff4000000000000
+	done
+done
+
 # ---- inspect ---------------------------------------------------------------
 
 has "inspect: table" '^module ext$' "$KILN" inspect "$O/basic.o"
