@@ -512,6 +512,95 @@ out:
 	return rc;
 }
 
+/*
+ * wasm2c 1.0.32 initialises a funcref table entry from an element segment
+ * with (char*)instance + module_offset, where module_offset is 0 for the
+ * module's own functions and, for an imported function, the offset of the
+ * field holding the import module's context: so an imported function
+ * called through a table got the address of that field (or, for the first
+ * import module, whose field is at offset 0, the importer's own instance)
+ * instead of its context.  The fix, in the output itself: imported entries'
+ * offsets are marked (KILN_W2C_IMPORT_OFFSET adds 1, so that no marked
+ * offset is 0) and the helper dereferences them (kiln_w2c_elem_instance);
+ * both are defined by the glue (glue.c).  Any other output is refused: the
+ * glue is written for exactly this one.
+ */
+static const char w2c_elem_line[] = "        (char*)module_instance + src_expr->module_offset};\n";
+static const char w2c_elem_fixed[] =
+	"        kiln_w2c_elem_instance(module_instance, src_expr->module_offset)};\n";
+static const char w2c_offsetof[] = ", offsetof(";
+static const char w2c_offsetof_fixed[] = ", KILN_W2C_IMPORT_OFFSET(";
+
+static int fix_wasm2c_output(struct ctx *c)
+{
+	uint8_t *src = NULL;
+	char *out = NULL, *p, *next;
+	size_t len = 0, outlen = 0, helpers = 0, imports = 0;
+	FILE *f = NULL;
+	int rc;
+
+	if ((rc = read_file(c, temp_path(T_W2C_C), &src, &len)) != KILN_OK)
+		goto out;
+	f = open_memstream(&out, &outlen);
+	if (f == NULL) {
+		rc = kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
+		goto out;
+	}
+	/* wasm2c writes no NUL byte: every name in its output is mangled */
+	if (memchr(src, '\0', len) != NULL) {
+		rc = kiln_err_set(c->err, KILN_EINTERNAL, "%s: wasm2c wrote a NUL byte", c->in);
+		goto out;
+	}
+	src = realloc(src, len + 1);
+	if (src == NULL) {
+		rc = kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
+		goto out;
+	}
+	src[len] = '\0';
+	for (p = (char *)src; *p != '\0'; p = next) {
+		char *a = strstr(p, w2c_elem_line), *b = strstr(p, w2c_offsetof);
+		if (a == NULL && b == NULL) {
+			fputs(p, f);
+			break;
+		}
+		if (a != NULL && (b == NULL || a < b)) {
+			fwrite(p, 1, (size_t)(a - p), f);
+			fputs(w2c_elem_fixed, f);
+			next = a + strlen(w2c_elem_line);
+			helpers++;
+		} else {
+			fwrite(p, 1, (size_t)(b - p), f);
+			fputs(w2c_offsetof_fixed, f);
+			next = b + strlen(w2c_offsetof);
+			imports++;
+		}
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		rc = kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
+		goto out;
+	}
+	f = NULL;
+	if (helpers != 1) {
+		rc = kiln_err_set(c->err, KILN_EINTERNAL,
+				  "%s: wasm2c's output has %zu funcref_table_init bodies of the "
+				  "form kiln knows, expected 1 (is it wasm2c %s?)",
+				  c->in, helpers, KILN_WASM2C_VERSION);
+		goto out;
+	}
+	if (imports != 0)
+		verbose(c, "wasm2c output: %zu imported functions in element segments get their "
+			   "context",
+			imports);
+	rc = write_file(c, temp_path(T_W2C_C), out, outlen);
+out:
+	if (f != NULL)
+		fclose(f);
+	free(out);
+	free(src);
+	return rc;
+}
+
 /* The directory holding kiln_abi.h: $KILN_INCLUDE, then <dir of the kiln
  * executable>/../include/kiln, then <dir of the kiln executable>/../runtime. */
 static int find_include_dir(struct ctx *c, char *out, size_t size)
@@ -738,7 +827,7 @@ int kiln_compile_diag(const struct kiln_compile_opts *opts, FILE *diag, struct k
 		goto out;
 	if ((rc = check_wasm2c(&c)) != KILN_OK)
 		goto out;
-	if ((rc = run_wasm2c(&c, m)) != KILN_OK)
+	if ((rc = run_wasm2c(&c, m)) != KILN_OK || (rc = fix_wasm2c_output(&c)) != KILN_OK)
 		goto out;
 
 	/* glue */

@@ -571,7 +571,14 @@ int kiln_glue_generate(const struct kiln_glue_input *in, char **out, size_t *len
 		"\n"
 		"/* Wasm arithmetic turns a signalling NaN into a quiet one, so x - 0.0 and\n"
 		" * x * 1.0 must not fold to x: gcc gets -fsignaling-nans, clang this. */\n"
-		"#ifdef __clang__\n#pragma clang fp exceptions(maytrap)\n#endif\n"
+		"#ifdef __clang__\n#pragma clang fp exceptions(maytrap)\n#endif\n\n"
+		"#include <stddef.h>\n\n"
+		"/* wasm2c 1.0.32 gave an imported function in an element segment the\n"
+		" * address of its context instead of the context; kiln compile marks\n"
+		" * those entries' offsets (+ 1) and initialises them with this. */\n"
+		"#define KILN_W2C_IMPORT_OFFSET(type, field) (offsetof(type, field) + 1)\n"
+		"static inline void *kiln_w2c_elem_instance(void *instance, size_t offset)\n{\n"
+		"\treturn offset == 0 ? instance : *(void **)((char *)instance + offset - 1);\n}\n\n"
 		"#include \"",
 		in->name);
 	fputs(in->wasm2c_source, g.f); /* a file name the driver chose: [A-Za-z0-9_.] */

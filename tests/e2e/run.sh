@@ -270,6 +270,19 @@ for c in gcc clang; do
 	done
 done
 
+# table_init.wast, linking.wast: an imported function called through a
+# table got a wrong context (wasm2c 1.0.32's element segment initialiser).
+compile_ok "compile table_import.wat" "$O/table_import.o" "$OUT/table_import.wasm" \
+	--allow-unknown-imports
+check "link table_import" link table_import "$O/table_import.o"
+expect "imported functions called directly" "i32:10" "$B/table_import" direct 2 3
+expect "first import module's function through an active segment gets its context" "i32:5" \
+	"$B/table_import" indirect 2 3 0
+expect "second import module's function through an active segment gets its context" "i32:5" \
+	"$B/table_import" indirect 2 3 1
+expect "imported functions through table.init get their context" "i32:5
+i32:5" "$B/table_import" init -- indirect 2 3 2 -- indirect 2 3 3
+
 # ---- inspect ---------------------------------------------------------------
 
 has "inspect: table" '^module ext$' "$KILN" inspect "$O/basic.o"

@@ -17,6 +17,10 @@
  * Several calls can be chained with "--" between them (same instance).
  * The grants lift every limit but fuel, so that what a test sees is the
  * module's own (compiled-in) memory cap.
+ *
+ * Besides the runtime's own import modules it serves "env" and "zed", one
+ * function each, add(i32, i32) -> i32, which traps (kind "host function")
+ * unless it is called with its own module's context.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -34,6 +38,40 @@ extern const struct kiln_module_desc kiln_module_ext;
 
 static const char *const type_names[] = {"i32", "i64", "f32", "f64", "funcref", "externref"};
 static const char *const kind_names[] = {"func", "table", "memory", "global"};
+
+/* ---- import modules "env" and "zed" ---- */
+
+static char env_ctx, zed_ctx;
+
+uint32_t Z_envZ_add(void *ctx, uint32_t a, uint32_t b);
+uint32_t Z_zedZ_add(void *ctx, uint32_t a, uint32_t b);
+
+uint32_t Z_envZ_add(void *ctx, uint32_t a, uint32_t b)
+{
+	if (ctx != &env_ctx)
+		kiln_trap_raise(KILN_TRAP_HOST);
+	return a + b;
+}
+
+uint32_t Z_zedZ_add(void *ctx, uint32_t a, uint32_t b)
+{
+	if (ctx != &zed_ctx)
+		kiln_trap_raise(KILN_TRAP_HOST);
+	return a + b;
+}
+
+static void *resolve(void *user, struct kiln_instance *inst, const char *module,
+		     struct kiln_err *err)
+{
+	(void)user;
+	(void)inst;
+	if (strcmp(module, "env") == 0)
+		return &env_ctx;
+	if (strcmp(module, "zed") == 0)
+		return &zed_ctx;
+	kiln_err_set(err, KILN_ELINK, "the e2e host has no module \"%s\"", module);
+	return NULL;
+}
 
 static int parse_arg(const char *s, uint8_t type, struct kiln_val *out)
 {
@@ -198,6 +236,7 @@ int main(int argc, char **argv)
 		.hard_deadline_ns = KILN_UNLIMITED,
 	};
 	static const struct kiln_extension ext = {.name = "ext", .module = DESC};
+	const struct kiln_engine_config cfg = {.resolve_import = resolve};
 	struct kiln_engine *eng = NULL;
 	struct kiln_instance *inst = NULL;
 	struct kiln_err err;
@@ -215,7 +254,7 @@ int main(int argc, char **argv)
 		desc();
 		return 0;
 	}
-	if (kiln_engine_new(NULL, &eng, &err) != KILN_OK ||
+	if (kiln_engine_new(&cfg, &eng, &err) != KILN_OK ||
 	    kiln_instance_new(eng, &ext, &grants, &inst, &err) != KILN_OK) {
 		fprintf(stderr, "e2e-host: %s\n", err.msg);
 		goto out;
