@@ -524,18 +524,27 @@ out:
  * offset is 0) and the helper dereferences them (kiln_w2c_elem_instance);
  * both are defined by the glue (glue.c).  Any other output is refused: the
  * glue is written for exactly this one.
+ *
+ * Its instantiate() also loads data segments (init_memories) before element
+ * segments (init_tables), where wasm initialises tables first: a module
+ * whose data segment traps must have filled the tables it imports.  The two
+ * calls are swapped (their allocations do not depend on each other).
  */
 static const char w2c_elem_line[] = "        (char*)module_instance + src_expr->module_offset};\n";
 static const char w2c_elem_fixed[] =
 	"        kiln_w2c_elem_instance(module_instance, src_expr->module_offset)};\n";
 static const char w2c_offsetof[] = ", offsetof(";
 static const char w2c_offsetof_fixed[] = ", KILN_W2C_IMPORT_OFFSET(";
+static const char w2c_init_order[] = "  init_memories(instance);\n  init_tables(instance);\n";
+static const char w2c_init_fixed[] = "  init_tables(instance);\n  init_memories(instance);\n";
+_Static_assert(sizeof w2c_init_order == sizeof w2c_init_fixed, "swapped in place");
 
 static int fix_wasm2c_output(struct ctx *c)
 {
+	const size_t elem_len = sizeof w2c_elem_line - 1, off_len = sizeof w2c_offsetof - 1;
 	uint8_t *src = NULL;
-	char *out = NULL, *p, *next;
-	size_t len = 0, outlen = 0, helpers = 0, imports = 0;
+	char *out = NULL, *order;
+	size_t len = 0, outlen = 0, pos = 0, helpers = 0, imports = 0;
 	FILE *f = NULL;
 	int rc;
 
@@ -546,32 +555,23 @@ static int fix_wasm2c_output(struct ctx *c)
 		rc = kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
 		goto out;
 	}
-	/* wasm2c writes no NUL byte: every name in its output is mangled */
-	if (memchr(src, '\0', len) != NULL) {
-		rc = kiln_err_set(c->err, KILN_EINTERNAL, "%s: wasm2c wrote a NUL byte", c->in);
-		goto out;
-	}
-	src = realloc(src, len + 1);
-	if (src == NULL) {
-		rc = kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
-		goto out;
-	}
-	src[len] = '\0';
-	for (p = (char *)src; *p != '\0'; p = next) {
-		char *a = strstr(p, w2c_elem_line), *b = strstr(p, w2c_offsetof);
-		if (a == NULL && b == NULL) {
-			fputs(p, f);
+	/* byte strings, not C strings: wasm2c copies names into comments */
+	while (pos < len) {
+		const uint8_t *a = memmem(src + pos, len - pos, w2c_elem_line, elem_len);
+		const uint8_t *b = memmem(src + pos, len - pos, w2c_offsetof, off_len);
+		const uint8_t *at = a != NULL && (b == NULL || a < b) ? a : b;
+		if (at == NULL) {
+			fwrite(src + pos, 1, len - pos, f);
 			break;
 		}
-		if (a != NULL && (b == NULL || a < b)) {
-			fwrite(p, 1, (size_t)(a - p), f);
+		fwrite(src + pos, 1, (size_t)(at - (src + pos)), f);
+		if (at == a) {
 			fputs(w2c_elem_fixed, f);
-			next = a + strlen(w2c_elem_line);
+			pos = (size_t)(at - src) + elem_len;
 			helpers++;
 		} else {
-			fwrite(p, 1, (size_t)(b - p), f);
 			fputs(w2c_offsetof_fixed, f);
-			next = b + strlen(w2c_offsetof);
+			pos = (size_t)(at - src) + off_len;
 			imports++;
 		}
 	}
@@ -592,6 +592,9 @@ static int fix_wasm2c_output(struct ctx *c)
 		verbose(c, "wasm2c output: %zu imported functions in element segments get their "
 			   "context",
 			imports);
+	order = memmem(out, outlen, w2c_init_order, sizeof w2c_init_order - 1);
+	if (order != NULL)
+		memcpy(order, w2c_init_fixed, sizeof w2c_init_fixed - 1);
 	rc = write_file(c, temp_path(T_W2C_C), out, outlen);
 out:
 	if (f != NULL)

@@ -9,7 +9,8 @@
  *     and writing results to `union kiln_raw` arrays;
  *   - accessors for exported globals, tables and memories, for the fuel
  *     global and for memory 0;
- *   - the import and export tables (exports sorted by name, strcmp order);
+ *   - the import and export tables (exports sorted by name: byte order,
+ *     with their lengths, since a wasm name may hold NUL bytes);
  *   - the import module names in the order wasm2c's instantiate() takes
  *     their context pointers: wasm2c 1.0.32 keeps them in a std::set, so
  *     they are sorted by their bytes;
@@ -283,21 +284,22 @@ static int emit_exports(struct glue *g)
 				fprintf(f, "kiln_glue_types_e%u", i);
 			else
 				fputs("NULL", f);
-			fprintf(f, ", kiln_glue_call_%u, NULL},\n", i);
+			fprintf(f, ", kiln_glue_call_%u, NULL, %uu},\n", i, e->name.len);
 			break;
 		case KILN_WASM_KIND_GLOBAL:
 			kiln_globaltype_of(m, e->index, &gt);
 			fprintf(f, ", KILN_EXTERN_GLOBAL, %u, 1, kiln_glue_types_e%u, NULL, "
-				   "kiln_glue_get_%u},\n",
-				gt.mut ? 1u : 0u, i, i);
+				   "kiln_glue_get_%u, %uu},\n",
+				gt.mut ? 1u : 0u, i, i, e->name.len);
 			break;
 		case KILN_WASM_KIND_TABLE:
 			fprintf(f, ", KILN_EXTERN_TABLE, 0, 1, kiln_glue_types_e%u, NULL, "
-				   "kiln_glue_get_%u},\n",
-				i, i);
+				   "kiln_glue_get_%u, %uu},\n",
+				i, i, e->name.len);
 			break;
 		case KILN_WASM_KIND_MEMORY:
-			fprintf(f, ", KILN_EXTERN_MEMORY, 0, 0, NULL, NULL, kiln_glue_get_%u},\n", i);
+			fprintf(f, ", KILN_EXTERN_MEMORY, 0, 0, NULL, NULL, kiln_glue_get_%u, %uu},\n",
+				i, e->name.len);
 			break;
 		}
 	}
@@ -504,12 +506,6 @@ static int check_names(struct glue *g)
 		if (has_nul(m->imports[i].module) || has_nul(m->imports[i].name))
 			return kiln_err_set(g->err, KILN_EUNSUPPORTED,
 					    "%s: import %u: a name holding a NUL byte cannot be "
-					    "passed to the runtime",
-					    kiln_module_label(m), i);
-	for (uint32_t i = 0; i < m->nexports; i++)
-		if (has_nul(m->exports[i].name))
-			return kiln_err_set(g->err, KILN_EUNSUPPORTED,
-					    "%s: export %u: a name holding a NUL byte cannot be "
 					    "passed to the runtime",
 					    kiln_module_label(m), i);
 	return KILN_OK;

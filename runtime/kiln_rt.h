@@ -240,6 +240,13 @@ int kiln_instance_call(struct kiln_instance *inst, const char *name, const struc
 const struct kiln_export_desc *kiln_instance_export(const struct kiln_instance *inst,
 						    const char *name);
 
+/**
+ * kiln_instance_export() for a name of @len bytes, which may hold NUL bytes
+ * (wasm allows them in names; see kiln_export_desc).
+ */
+const struct kiln_export_desc *kiln_instance_export_n(const struct kiln_instance *inst,
+						      const char *name, size_t len);
+
 /** kiln_instance_call() with an export found by kiln_instance_export(). */
 int kiln_instance_invoke(struct kiln_instance *inst, const struct kiln_export_desc *fn,
 			 const struct kiln_val *args, size_t nargs, struct kiln_val *results,

@@ -283,6 +283,23 @@ expect "second import module's function through an active segment gets its conte
 expect "imported functions through table.init get their context" "i32:5
 i32:5" "$B/table_import" init -- indirect 2 3 2 -- indirect 2 3 3
 
+# Found while checking linking.wast: wasm2c 1.0.32 loads data segments
+# before element segments; wasm does elements first.
+compile_ok "compile elem_data_order.wat" "$O/elem_data_order.o" "$OUT/elem_data_order.wasm" \
+	--allow-unknown-imports
+check "link elem_data_order" link elem_data_order "$O/elem_data_order.o"
+fails_with "element segments are applied before a data segment traps" 4 \
+	'^env\.table: 2 entries set$' "$B/elem_data_order"
+fails_with "the failed instantiation's trap kind" 4 '^instantiate: trap: out of bounds$' \
+	"$B/elem_data_order"
+
+# names.wast: an export name holding a NUL byte was refused ("cannot be
+# passed to the runtime"); descriptors now carry name lengths.
+compile_ok "compile: export names holding NUL bytes" "$O/nul_names.o" "$OUT/nul_names.wasm"
+has "inspect: a NUL byte in a name is escaped" 'func +\\x00a +\(\) -> \(i32\)' "$KILN" inspect "$O/nul_names.o"
+check "link nul_names" link nul_names "$O/nul_names.o"
+expect "the empty name is not a prefix of one with a NUL byte" "i32:1" "$B/nul_names" ""
+
 # ---- inspect ---------------------------------------------------------------
 
 has "inspect: table" '^module ext$' "$KILN" inspect "$O/basic.o"

@@ -20,7 +20,10 @@
  *
  * Besides the runtime's own import modules it serves "env" and "zed", one
  * function each, add(i32, i32) -> i32, which traps (kind "host function")
- * unless it is called with its own module's context.
+ * unless it is called with its own module's context, and env.table, a
+ * funcref table of 4 made by the host.  When instantiation traps, the host
+ * prints "instantiate: trap: KIND" and how many entries of env.table are
+ * set, and exits 4.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <wasm-rt.h>
 
 #include "kiln_rt.h"
 
@@ -42,9 +47,17 @@ static const char *const kind_names[] = {"func", "table", "memory", "global"};
 /* ---- import modules "env" and "zed" ---- */
 
 static char env_ctx, zed_ctx;
+static wasm_rt_funcref_table_t env_table;
 
 uint32_t Z_envZ_add(void *ctx, uint32_t a, uint32_t b);
 uint32_t Z_zedZ_add(void *ctx, uint32_t a, uint32_t b);
+wasm_rt_funcref_table_t *Z_envZ_table(void *ctx);
+
+wasm_rt_funcref_table_t *Z_envZ_table(void *ctx)
+{
+	(void)ctx;
+	return &env_table;
+}
 
 uint32_t Z_envZ_add(void *ctx, uint32_t a, uint32_t b)
 {
@@ -240,7 +253,7 @@ int main(int argc, char **argv)
 	struct kiln_engine *eng = NULL;
 	struct kiln_instance *inst = NULL;
 	struct kiln_err err;
-	int status = 2;
+	int status = 2, rc;
 
 	if (argc == 2 && strcmp(argv[1], "--exports") == 0) {
 		list();
@@ -254,14 +267,26 @@ int main(int argc, char **argv)
 		desc();
 		return 0;
 	}
-	if (kiln_engine_new(&cfg, &eng, &err) != KILN_OK ||
-	    kiln_instance_new(eng, &ext, &grants, &inst, &err) != KILN_OK) {
+	if (kiln_engine_new(&cfg, &eng, &err) != KILN_OK) {
 		fprintf(stderr, "e2e-host: %s\n", err.msg);
-		goto out;
+		return 2;
 	}
-	status = run(inst, 1, argc, argv);
-out:
+	wasm_rt_allocate_funcref_table(&env_table, 4, 4);
+	rc = kiln_instance_new(eng, &ext, &grants, &inst, &err);
+	if (rc == KILN_ETRAP) {
+		unsigned set = 0;
+		for (uint32_t i = 0; i < env_table.size; i++)
+			set += env_table.data[i].func != NULL;
+		printf("instantiate: trap: %s\nenv.table: %u entries set\n",
+		       kiln_trap_kind_name(kiln_trap_last(NULL)), set);
+		status = 4;
+	} else if (rc != KILN_OK) {
+		fprintf(stderr, "e2e-host: %s\n", err.msg);
+	} else {
+		status = run(inst, 1, argc, argv);
+	}
 	kiln_instance_free(inst);
+	wasm_rt_free_funcref_table(&env_table);
 	kiln_engine_free(eng);
 	return status;
 }
