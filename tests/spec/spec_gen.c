@@ -173,8 +173,9 @@ static uint8_t *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* The object for the module in @path (made on first sight). */
-static struct object *object_for(const char *path, const uint8_t *bytes, size_t len)
+/* The index in objects[] of the object for the module in @path (made on
+ * first sight; objects[] may move, indices stay). */
+static size_t object_for(const char *path, const uint8_t *bytes, size_t len)
 {
 	uint8_t d[crypto_hash_sha256_BYTES];
 	static const char options[] = "\n" SPEC_KILN_OPTIONS " --name s";
@@ -193,7 +194,7 @@ static struct object *object_for(const char *path, const uint8_t *bytes, size_t 
 	hex(d, sizeof d, key);
 	for (size_t i = 0; i < nobjects; i++)
 		if (strcmp(objects[i].key, key) == 0)
-			return &objects[i];
+			return i;
 	if (nobjects == cap_objects) {
 		cap_objects = cap_objects ? 2 * cap_objects : 256;
 		objects = xrealloc(objects, cap_objects * sizeof *objects);
@@ -201,7 +202,7 @@ static struct object *object_for(const char *path, const uint8_t *bytes, size_t 
 	memcpy(objects[nobjects].key, key, sizeof key);
 	memcpy(objects[nobjects].wasm_hex, wasm_hex, sizeof wasm_hex);
 	objects[nobjects].wasm_path = xstrdup(path);
-	return &objects[nobjects++];
+	return nobjects++;
 }
 
 static bool bytes_eq(struct kiln_wasm_bytes a, struct kiln_wasm_bytes b)
@@ -430,7 +431,7 @@ static void plan(const char *json_path, FILE *mk, FILE *files)
 	size_t dirlen = slash ? (size_t)(slash - json_path) : 0, blen = strlen(base);
 	struct import *imps = NULL;
 	size_t nimps = 0;
-	struct object **mods = NULL;
+	size_t *mods = NULL; /* object of each module, by index */
 	const char **mod_files = NULL;
 	size_t nmods = 0;
 	struct kiln_wasm_module **keep = NULL;
@@ -531,7 +532,7 @@ static void plan(const char *json_path, FILE *mk, FILE *files)
 			fprintf(gen.f,
 				"extern const struct kiln_module_desc kiln_module_s%.*s "
 				"__attribute__((weak));\n",
-				HEX_NAME, mods[i]->wasm_hex);
+				HEX_NAME, objects[mods[i]].wasm_hex);
 	}
 	fprintf(gen.f, "\nconst char spec_file[] = \"%s\";\nconst unsigned spec_expected = %u;\n",
 		name, expected);
@@ -539,7 +540,7 @@ static void plan(const char *json_path, FILE *mk, FILE *files)
 	fputs("const struct spec_module spec_modules[] = {\n", gen.f);
 	for (i = 0; i < nmods; i++)
 		fprintf(gen.f, "\t{\"%s\", &kiln_module_s%.*s, \"%s\"},\n", mod_files[i], HEX_NAME,
-			mods[i]->wasm_hex, mods[i]->key);
+			objects[mods[i]].wasm_hex, objects[mods[i]].key);
 	if (nmods == 0)
 		fputs("\t{NULL, NULL, NULL},\n", gen.f);
 	fputs("};\n\n", gen.f);
@@ -577,7 +578,7 @@ static void plan(const char *json_path, FILE *mk, FILE *files)
 		for (size_t j = 0; j < i; j++)
 			first &= mods[j] != mods[i];
 		if (first)
-			fprintf(mk, " \\\n\t$(SPEC_CACHE)/%s.o", mods[i]->key);
+			fprintf(mk, " \\\n\t$(SPEC_CACHE)/%s.o", objects[mods[i]].key);
 	}
 	fputs("\n", mk);
 	fprintf(mk, "SPEC_FILES += %s\n", name);
