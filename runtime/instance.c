@@ -212,16 +212,43 @@ static inline void add_fuel(struct kiln_instance *inst, int64_t used)
 
 /* ---- Instantiation ---- */
 
-/* Whether @inst imports from a module the host resolved (another
- * instance's table, global or functions), not only from the runtime's
- * own "kiln" and "wasi_snapshot_preview1", which take no references. */
-static bool linked(const struct kiln_instance *inst)
+/* Whether @inst's code may have handed a reference to one of its functions
+ * to someone else: it imports a funcref table, a mutable funcref global or
+ * a function taking a funcref.  A descriptor without its import list
+ * (written by hand) is judged by its import modules: anything but the
+ * runtime's own "kiln" and "wasi_snapshot_preview1", which take no
+ * references. */
+static bool may_leak_functions(const struct kiln_instance *inst)
 {
 	const struct kiln_module_desc *d = inst->desc;
-	for (uint32_t i = 0; i < d->nimport_modules; i++)
-		if (strcmp(d->import_modules[i], KILN_HOST_MODULE) != 0 &&
-		    strcmp(d->import_modules[i], "wasi_snapshot_preview1") != 0)
-			return true;
+
+	if (d->imports == NULL) {
+		for (uint32_t i = 0; i < d->nimport_modules; i++)
+			if (strcmp(d->import_modules[i], KILN_HOST_MODULE) != 0 &&
+			    strcmp(d->import_modules[i], "wasi_snapshot_preview1") != 0)
+				return true;
+		return false;
+	}
+	for (uint32_t i = 0; i < d->nimports; i++) {
+		const struct kiln_import_desc *imp = &d->imports[i];
+		switch (imp->kind) {
+		case KILN_EXTERN_TABLE:
+			if (imp->types[0] == KILN_FUNCREF)
+				return true;
+			break;
+		case KILN_EXTERN_GLOBAL:
+			if (imp->nparams == 1 && imp->types[0] == KILN_FUNCREF)
+				return true;
+			break;
+		case KILN_EXTERN_FUNC:
+			for (uint32_t k = 0; k < imp->nparams; k++)
+				if (imp->types[k] == KILN_FUNCREF)
+					return true;
+			break;
+		case KILN_EXTERN_MEMORY:
+			break;
+		}
+	}
 	return false;
 }
 
@@ -261,7 +288,7 @@ static int instantiate(struct kiln_instance *inst, struct kiln_err *err)
 		 * table it imports, where anyone may call them: they need
 		 * their instance, memories and tables as long as that table
 		 * lives.  linking.wast checks it. */
-		if (kind != KILN_TRAP_RESOURCE && linked(inst))
+		if (kind != KILN_TRAP_RESOURCE && may_leak_functions(inst))
 			inst->held = true;
 		else
 			inst->desc->free(inst->mi);

@@ -194,10 +194,10 @@ void kiln_engine_free(struct kiln_engine *eng);
  * (an import module cannot be resolved), KILN_EMEMCAP (initial memory above
  * the cap), KILN_ENOSLOT (pool full), KILN_ENOMEM, KILN_ELIMIT (table too
  * large), KILN_ETRAP (segment out of bounds or start function trapped; the
- * kind is kiln_trap_last()).  A module that imports from a module the host
- * resolves may have stored its functions in that module's table before
- * trapping: its failed instance, memory slot included, is then kept until
- * the engine is freed.
+ * kind is kiln_trap_last()).  A module that imports a funcref table, a
+ * mutable funcref global or a function taking a funcref may have handed its
+ * functions out before trapping: its failed instance, memory slot
+ * included, is then kept until the engine is freed.
  */
 int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 		      const struct kiln_grants *grants, struct kiln_instance **out,
