@@ -247,7 +247,7 @@ int kiln_cmd_inspect(int argc, char **argv)
 	}
 	for (size_t i = 0; i < docs.count; i++) {
 		json_error_t jerr;
-		json_t *doc = json_loads(docs.docs[i], JSON_REJECT_DUPLICATES, &jerr);
+		json_t *doc = json_loads(docs.docs[i], JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 		if (!json_is_object(doc)) {
 			kiln_cli_fail("%s: %s document %zu is not a JSON object%s%s", path,
 				      KILN_META_SECTION, i + 1, doc == NULL ? ": " : "",

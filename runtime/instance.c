@@ -213,6 +213,46 @@ static inline void add_fuel(struct kiln_instance *inst, int64_t used)
 
 /* ---- Instantiation ---- */
 
+/* Whether @inst's code may have handed a reference to one of its functions
+ * to someone else: it imports a funcref table, a mutable funcref global or
+ * a function taking a funcref.  A descriptor without its import list
+ * (written by hand) is judged by its import modules: anything but the
+ * runtime's own "kiln" and "wasi_snapshot_preview1", which take no
+ * references. */
+static bool may_leak_functions(const struct kiln_instance *inst)
+{
+	const struct kiln_module_desc *d = inst->desc;
+
+	if (d->imports == NULL) {
+		for (uint32_t i = 0; i < d->nimport_modules; i++)
+			if (strcmp(d->import_modules[i], KILN_HOST_MODULE) != 0 &&
+			    strcmp(d->import_modules[i], "wasi_snapshot_preview1") != 0)
+				return true;
+		return false;
+	}
+	for (uint32_t i = 0; i < d->nimports; i++) {
+		const struct kiln_import_desc *imp = &d->imports[i];
+		switch (imp->kind) {
+		case KILN_EXTERN_TABLE:
+			if (imp->types[0] == KILN_FUNCREF)
+				return true;
+			break;
+		case KILN_EXTERN_GLOBAL:
+			if (imp->nparams == 1 && imp->types[0] == KILN_FUNCREF)
+				return true;
+			break;
+		case KILN_EXTERN_FUNC:
+			for (uint32_t k = 0; k < imp->nparams; k++)
+				if (imp->types[k] == KILN_FUNCREF)
+					return true;
+			break;
+		case KILN_EXTERN_MEMORY:
+			break;
+		}
+	}
+	return false;
+}
+
 static int instantiate(struct kiln_instance *inst, struct kiln_err *err)
 {
 	struct kiln_thread *t = &kiln_rt_thread;
@@ -244,7 +284,15 @@ static int instantiate(struct kiln_instance *inst, struct kiln_err *err)
 	}
 	if (kind != KILN_TRAP_NONE) {
 		rc = report_trap(inst, INSTANTIATION_NAME, t, kind, err);
-		inst->desc->free(inst->mi);
+		/* Element segments applied before the trap (or the start
+		 * function) may have stored this instance's functions in a
+		 * table it imports, where anyone may call them: they need
+		 * their instance, memories and tables as long as that table
+		 * lives.  linking.wast checks it. */
+		if (kind != KILN_TRAP_RESOURCE && may_leak_functions(inst))
+			inst->held = true;
+		else
+			inst->desc->free(inst->mi);
 		inst->broken = true;
 		goto out;
 	}
@@ -336,6 +384,54 @@ static int resolve_imports(struct kiln_instance *inst, struct kiln_err *err)
 	return KILN_OK;
 }
 
+static void add_stats(struct kiln_stats *sum, const struct kiln_stats *s, uint64_t ticks,
+		      uint64_t tick_ns);
+
+/* Take @inst out of its extension's live instances, its statistics into
+ * the extension's.  Called with the engine's lock held. */
+static void unlink_live(struct kiln_instance *inst)
+{
+	struct kiln_engine *eng = inst->engine;
+	struct kiln_ext_rec *rec = inst->rec;
+
+	if (rec == NULL)
+		return;
+	if (inst->rec_prev != NULL)
+		inst->rec_prev->rec_next = inst->rec_next;
+	else
+		rec->live = inst->rec_next;
+	if (inst->rec_next != NULL)
+		inst->rec_next->rec_prev = inst->rec_prev;
+	rec->live_count--;
+	add_stats(&rec->retired, &inst->stats, inst->wall_ticks, eng->tick_ns);
+	eng->live_instances--;
+	inst->rec = NULL;
+	inst->rec_next = inst->rec_prev = NULL;
+}
+
+/* A failed instantiation that holds its memories and tables (see
+ * instantiate()): the engine keeps it until it goes. */
+static void keep_failed(struct kiln_instance *inst)
+{
+	struct kiln_engine *eng = inst->engine;
+	pthread_mutex_lock(&eng->lock);
+	unlink_live(inst);
+	inst->rec_next = eng->failed;
+	eng->failed = inst;
+	pthread_mutex_unlock(&eng->lock);
+}
+
+void kiln_rt_release_failed(struct kiln_engine *eng)
+{
+	struct kiln_instance *inst, *next;
+	for (inst = eng->failed; inst != NULL; inst = next) {
+		next = inst->rec_next;
+		inst->desc->free(inst->mi);
+		free(inst);
+	}
+	eng->failed = NULL;
+}
+
 int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 		      const struct kiln_grants *grants, struct kiln_instance **out,
 		      struct kiln_err *err)
@@ -400,8 +496,10 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 	if (rc != KILN_OK)
 		goto out;
 	if ((rc = instantiate(inst, err)) != KILN_OK) {
-		inst->broken = true;
-		kiln_instance_free(inst);
+		if (inst->held)
+			keep_failed(inst);
+		else
+			kiln_instance_free(inst);
 		inst = NULL;
 		goto out;
 	}
@@ -434,31 +532,19 @@ static void add_stats(struct kiln_stats *sum, const struct kiln_stats *s, uint64
 void kiln_instance_free(struct kiln_instance *inst)
 {
 	struct kiln_engine *eng;
-	struct kiln_ext_rec *rec;
 
 	if (inst == NULL)
 		return;
 	eng = inst->engine;
 	if (running_here(&kiln_rt_thread, inst))
 		kiln_rt_misuse("kiln_instance_free: extension %s is running", ext_name(inst));
-	if (!inst->broken)
+	if (!inst->broken || inst->held)
 		inst->desc->free(inst->mi);
 	/* The timer may be reporting on this instance: wait for it. */
 	pthread_mutex_lock(&eng->timer_lock);
 	pthread_mutex_unlock(&eng->timer_lock);
 	pthread_mutex_lock(&eng->lock);
-	rec = inst->rec;
-	if (rec != NULL) {
-		if (inst->rec_prev != NULL)
-			inst->rec_prev->rec_next = inst->rec_next;
-		else
-			rec->live = inst->rec_next;
-		if (inst->rec_next != NULL)
-			inst->rec_next->rec_prev = inst->rec_prev;
-		rec->live_count--;
-		add_stats(&rec->retired, &inst->stats, inst->wall_ticks, eng->tick_ns);
-		eng->live_instances--;
-	}
+	unlink_live(inst);
 	pthread_mutex_unlock(&eng->lock);
 	kiln_wasi_free(inst->wasi);
 	free(inst);
@@ -471,9 +557,10 @@ int kiln_instance_reset(struct kiln_instance *inst, struct kiln_err *err)
 	if (running_here(&kiln_rt_thread, inst))
 		return kiln_err_set(err, KILN_ESTATE, "extension %s: cannot reset while it runs",
 				    ext_name(inst));
-	if (!inst->broken)
+	if (!inst->broken || inst->held)
 		inst->desc->free(inst->mi);
 	inst->broken = true;
+	inst->held = false;
 	inst->cache = NULL;
 	if (inst->wasi != NULL) {
 		int rc = kiln_wasi_reset(inst->wasi, err);
@@ -487,15 +574,15 @@ int kiln_instance_reset(struct kiln_instance *inst, struct kiln_err *err)
 
 /* ---- Calls ---- */
 
-const struct kiln_export_desc *kiln_instance_export(const struct kiln_instance *inst,
-						    const char *name)
+const struct kiln_export_desc *kiln_instance_export_n(const struct kiln_instance *inst,
+						      const char *name, size_t len)
 {
 	const struct kiln_export_desc *ex = inst->desc->exports;
 	uint32_t lo = 0, hi = inst->desc->nexports;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(name, ex[mid].name);
+		int c = kiln_rt_name_cmp(name, len, ex[mid].name, kiln_rt_name_len(&ex[mid]));
 		if (c == 0)
 			return &ex[mid];
 		if (c < 0)
@@ -504,6 +591,12 @@ const struct kiln_export_desc *kiln_instance_export(const struct kiln_instance *
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+const struct kiln_export_desc *kiln_instance_export(const struct kiln_instance *inst,
+						    const char *name)
+{
+	return kiln_instance_export_n(inst, name, strlen(name));
 }
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
@@ -689,6 +782,8 @@ int kiln_instance_call(struct kiln_instance *inst, const char *name, const struc
 			return kiln_err_set(err, KILN_ENOTFOUND,
 					    "extension %s: no exported function \"%s\"",
 					    ext_name(inst), name);
+		/* found by a C string: a name without NUL bytes, which the
+		 * C string comparison above may test */
 		inst->cache = fn;
 	}
 	return invoke(inst, fn, args, nargs, results, nresults, true, err);

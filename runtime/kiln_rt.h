@@ -251,6 +251,10 @@ void kiln_engine_free(struct kiln_engine *eng);
  * environment too large), KILN_ENOTFOUND / KILN_EIO (a mount or stdio file
  * of the grant cannot be opened; the message names it), KILN_ETRAP (segment
  * out of bounds or start function trapped; the kind is kiln_trap_last()).
+ * A module that imports a funcref table, a mutable funcref global or a
+ * function taking a funcref may have handed its functions out before
+ * trapping: its failed instance, memory slot included, is then kept until
+ * the engine is freed.
  */
 int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 		      const struct kiln_grants *grants, struct kiln_instance **out,
@@ -297,6 +301,13 @@ int kiln_instance_call(struct kiln_instance *inst, const char *name, const struc
  */
 const struct kiln_export_desc *kiln_instance_export(const struct kiln_instance *inst,
 						    const char *name);
+
+/**
+ * kiln_instance_export() for a name of @len bytes, which may hold NUL bytes
+ * (wasm allows them in names; see kiln_export_desc).
+ */
+const struct kiln_export_desc *kiln_instance_export_n(const struct kiln_instance *inst,
+						      const char *name, size_t len);
 
 /** kiln_instance_call() with an export found by kiln_instance_export(). */
 int kiln_instance_invoke(struct kiln_instance *inst, const struct kiln_export_desc *fn,

@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kiln_rt.h"
 
@@ -208,6 +209,10 @@ struct kiln_engine {
 	pthread_mutex_t lock; /* recs, live lists, live count */
 	struct kiln_ext_rec *recs;
 	uint64_t live_instances;
+	/* Instances whose instantiation trapped after their functions may
+	 * have reached another instance (instance.c), kept until the engine
+	 * goes; listed through rec_next. */
+	struct kiln_instance *failed;
 
 	/* Timer (timer.c). */
 	_Atomic uint64_t epoch; /* ticks since origin_ns; starts at 1 */
@@ -243,6 +248,7 @@ struct kiln_instance {
 	uint64_t soft_ticks, hard_ticks;
 	uint32_t cap_pages;
 	bool broken;                /* last (re)instantiation failed */
+	bool held;                  /* broken, its memories and tables kept */
 	enum kiln_trap_kind last_trap;
 	int last_exit;
 	struct kiln_stats stats;    /* written by the running thread only */
@@ -252,6 +258,20 @@ struct kiln_instance {
 	struct kiln_wasi *wasi;     /* NULL unless the module imports WASI */
 	struct kiln_instance *rec_next, *rec_prev;
 };
+
+/* Length of export @e's name (it may hold NUL bytes: kiln_abi.h). */
+static inline size_t kiln_rt_name_len(const struct kiln_export_desc *e)
+{
+	return e->name_len != 0 ? e->name_len : strlen(e->name);
+}
+
+/* Byte order of names, shorter first on a common prefix: the order of
+ * exports in descriptors. */
+static inline int kiln_rt_name_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+	return c != 0 ? c : (alen > blen) - (alen < blen);
+}
 
 /* ---- trap.c ---- */
 __attribute__((noreturn)) void kiln_rt_trap(struct kiln_thread *t, enum kiln_trap_kind kind);
@@ -295,6 +315,9 @@ static inline void kiln_rt_host_leave(struct kiln_thread *t)
 	if (--t->in_host == 0 && kiln_rt_interrupted(t))
 		kiln_rt_trap(t, KILN_TRAP_DEADLINE);
 }
+
+/* ---- instance.c ---- */
+void kiln_rt_release_failed(struct kiln_engine *eng);
 
 /* ---- memory.c ---- */
 int kiln_rt_pool_init(struct kiln_engine *eng, uint32_t nslots, struct kiln_err *err);
