@@ -286,6 +286,7 @@ static void apply_grants(struct kiln_instance *inst, const struct kiln_grants *g
 	inst->hard_ns = deadline_ns(g->hard_deadline_ns, KILN_DEFAULT_HARD_DEADLINE_NS);
 	inst->soft_ticks = kiln_rt_ns_to_ticks(inst->engine, inst->soft_ns);
 	inst->hard_ticks = kiln_rt_ns_to_ticks(inst->engine, inst->hard_ns);
+	kiln_rt_log_limit_init(inst, g);
 }
 
 static size_t round_up(size_t n, size_t a)
@@ -365,7 +366,11 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 	inst->mi = (char *)inst + head;
 	inst->import_ctx = (void **)((char *)inst + ctx_off);
 	inst->fuel = desc->fuel != NULL ? desc->fuel(inst->mi) : NULL;
-	apply_grants(inst, grants != NULL ? grants : ext->grants != NULL ? ext->grants : &zero_grant);
+	if (grants == NULL)
+		grants = ext->grants != NULL ? ext->grants : &zero_grant;
+	apply_grants(inst, grants);
+	if ((rc = kiln_rt_config_copy(inst, grants, err)) != KILN_OK)
+		goto out;
 	if ((rc = resolve_imports(inst, err)) != KILN_OK)
 		goto out;
 
@@ -392,8 +397,10 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 	*out = inst;
 	inst = NULL;
 out:
-	if (inst != NULL)
+	if (inst != NULL) {
+		kiln_rt_config_free(inst);
 		free(inst);
+	}
 	return rc;
 }
 
@@ -410,6 +417,8 @@ static void add_stats(struct kiln_stats *sum, const struct kiln_stats *s, uint64
 	sum->wall_ns += __atomic_load_n(&s->wall_ns, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&s->peak_pages, __ATOMIC_RELAXED) > sum->peak_pages)
 		sum->peak_pages = __atomic_load_n(&s->peak_pages, __ATOMIC_RELAXED);
+	sum->log_lines += __atomic_load_n(&s->log_lines, __ATOMIC_RELAXED);
+	sum->log_dropped += __atomic_load_n(&s->log_dropped, __ATOMIC_RELAXED);
 }
 
 void kiln_instance_free(struct kiln_instance *inst)
@@ -441,6 +450,7 @@ void kiln_instance_free(struct kiln_instance *inst)
 		eng->live_instances--;
 	}
 	pthread_mutex_unlock(&eng->lock);
+	kiln_rt_config_free(inst);
 	free(inst);
 }
 

@@ -40,7 +40,8 @@
 	X(rt_fuel) \
 	X(deadline) \
 	X(memory) \
-	X(threads)
+	X(threads) \
+	X(hostapi)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES
