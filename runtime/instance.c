@@ -150,6 +150,8 @@ static __attribute__((noinline)) enum kiln_trap_kind boundary_instantiate(struct
 	t->instantiating = f->inst;
 	frame_enter(t, f);
 	f->inst->desc->instantiate(f->inst->mi, f->inst->import_ctx);
+	if (f->inst->initialize != NULL)
+		f->inst->initialize->call(f->inst->mi, NULL, NULL);
 	unwind(t, f);
 	t->instantiating = f->saved_instantiating;
 	return KILN_TRAP_NONE;
@@ -326,6 +328,17 @@ static int resolve_imports(struct kiln_instance *inst, struct kiln_err *err)
 	return KILN_OK;
 }
 
+/* A WASI reactor's `_initialize` export, () -> (), which must run once
+ * before any other export: it is part of the instantiation (its fuel, its
+ * trap boundary), as the start function is. */
+static const struct kiln_export_desc *find_initialize(const struct kiln_instance *inst)
+{
+	const struct kiln_export_desc *fn = kiln_instance_export(inst, KILN_INITIALIZE_EXPORT);
+	if (fn == NULL || fn->kind != KILN_EXTERN_FUNC || fn->nparams != 0 || fn->nresults != 0)
+		return NULL;
+	return fn;
+}
+
 int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 		      const struct kiln_grants *grants, struct kiln_instance **out,
 		      struct kiln_err *err)
@@ -366,6 +379,7 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 	inst->mi = (char *)inst + head;
 	inst->import_ctx = (void **)((char *)inst + ctx_off);
 	inst->fuel = desc->fuel != NULL ? desc->fuel(inst->mi) : NULL;
+	inst->initialize = find_initialize(inst);
 	if (grants == NULL)
 		grants = ext->grants != NULL ? ext->grants : &zero_grant;
 	apply_grants(inst, grants);

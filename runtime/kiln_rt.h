@@ -236,10 +236,14 @@ int kiln_engine_new(const struct kiln_engine_config *config, struct kiln_engine 
  */
 void kiln_engine_free(struct kiln_engine *eng);
 
+/** Export a WASI reactor runs once before any other (() -> ()). */
+#define KILN_INITIALIZE_EXPORT "_initialize"
+
 /**
  * Instantiate @ext: allocate its memories and tables, apply its data and
- * element segments and run its start function, all inside the trap boundary
- * with @ext's instantiation fuel and deadlines.  @grants overrides
+ * element segments and run its start function, then its `_initialize`
+ * export when it has one (() -> (), a WASI reactor's initialiser), all
+ * inside the trap boundary with @ext's instantiation fuel and deadlines.  @grants overrides
  * @ext->grants when not NULL; it is copied.  On success *@out is owned by the
  * caller (kiln_instance_free).
  * Errors: KILN_EINVAL, KILN_EVERSION (descriptor of another ABI), KILN_ELINK
@@ -262,7 +266,8 @@ void kiln_instance_free(struct kiln_instance *inst);
 
 /**
  * Put @inst back in the state kiln_instance_new() left it in: memories,
- * tables and globals are re-created and the start function runs again.
+ * tables and globals are re-created and the start function (and
+ * `_initialize`) runs again.
  * Statistics, fuel setting and user pointer are kept.  Same errors as
  * kiln_instance_new(); after a failed reset calls return KILN_ESTATE until a
  * reset succeeds.

@@ -234,6 +234,7 @@ struct kiln_instance {
 	uint64_t *fuel;             /* the __kiln_fuel global; NULL without fuel */
 	void **import_ctx;
 	const struct kiln_export_desc *cache; /* last export called by name */
+	const struct kiln_export_desc *initialize; /* _initialize, run when instantiating */
 	int64_t fuel_per_call;      /* current budget of each call */
 	int64_t fuel_grant;         /* the grant's, restored by set_fuel(0) */
 	int64_t fuel_instantiate;

@@ -2,7 +2,7 @@
 # extension: wat2wasm -> `kiln compile` (fuel on) -> an object defining
 # kiln_module_<name>, linked into kiln-unit.
 HOSTAPI_FIX_DIR  := $(BUILD)/fixtures/$(FLAVOR)/kc
-HOSTAPI_FIXTURES := hostapi hostapi_badsig
+HOSTAPI_FIXTURES := hostapi hostapi_badsig reactor reactor_odd
 HOSTAPI_FIX_OBJS := $(HOSTAPI_FIXTURES:%=$(HOSTAPI_FIX_DIR)/%.o)
 
 UNIT_EXTRA_OBJS += $(HOSTAPI_FIX_OBJS)

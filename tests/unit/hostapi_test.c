@@ -11,7 +11,9 @@
 
 #include <CUnit/CUnit.h>
 
+#include "driver_impl.h"
 #include "rt_support.h"
+#include "sdk_consts.h"
 #include "unit.h"
 
 extern const struct kiln_module_desc kiln_module_hostapi, kiln_module_hostapi_badsig;
@@ -587,6 +589,87 @@ static void test_health(void)
 	kiln_engine_free(eng);
 }
 
+extern const struct kiln_module_desc kiln_module_reactor, kiln_module_reactor_odd;
+
+/* Reactors: `_initialize` runs at every instantiation and reset, inside
+ * the instantiation's boundary and budget; a wrong-typed one is left alone. */
+static void test_reactor_initialize(void)
+{
+	static const struct kiln_extension reactor = {.name = "reactor",
+						      .module = &kiln_module_reactor};
+	static const struct kiln_extension odd = {.name = "odd", .module = &kiln_module_reactor_odd};
+	struct kiln_engine *eng = rt_engine(4);
+	struct kiln_grants tiny = {.fuel_instantiate = 50};
+	struct kiln_instance *inst = rt_instance(eng, &reactor, NULL);
+	struct kiln_stats st;
+	struct kiln_err err;
+	uint32_t n = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
+	CU_ASSERT_EQUAL(rt_call_i32(inst, "inits", 0, NULL, &n, &err), KILN_OK);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(rt_call_i32(inst, "spent", 0, NULL, &n, &err), KILN_OK);
+	CU_ASSERT_EQUAL(n, 1000);
+	/* counted as instantiation, not as a call */
+	kiln_instance_stats(inst, &st);
+	CU_ASSERT_EQUAL(st.instantiations, 1);
+	CU_ASSERT_EQUAL(st.calls, 2);
+	CU_ASSERT_EQUAL(kiln_instance_reset(inst, &err), KILN_OK);
+	CU_ASSERT_EQUAL(rt_call_i32(inst, "inits", 0, NULL, &n, &err), KILN_OK);
+	CU_ASSERT_EQUAL(n, 1);
+	kiln_instance_free(inst);
+
+	/* its loop runs out of the instantiation budget */
+	inst = NULL;
+	CU_ASSERT_EQUAL(kiln_instance_new(eng, &reactor, &tiny, &inst, &err), KILN_ETRAP);
+	CU_ASSERT_PTR_NULL(inst);
+	CU_ASSERT_EQUAL(kiln_trap_last(NULL), KILN_TRAP_FUEL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "(instantiation)"));
+
+	inst = rt_instance(eng, &odd, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
+	CU_ASSERT_EQUAL(rt_call_i32(inst, "inits", 0, NULL, &n, &err), KILN_OK);
+	CU_ASSERT_EQUAL(n, 0);
+	kiln_instance_free(inst);
+	kiln_engine_free(eng);
+}
+
+/* The runtime, the host world of `kiln compile` and the guest header agree. */
+static void test_headers_and_host_world_agree(void)
+{
+	const int32_t rt[KILN_SDK_NCONSTS] = {
+		KILN_PROTOCOL_MAX, KILN_HEALTH_OK, KILN_CONFIG_ENOTFOUND, KILN_CONFIG_EFAULT,
+		KILN_LOG_ERROR,    KILN_LOG_WARN,  KILN_LOG_INFO,         KILN_LOG_DEBUG,
+		KILN_LOG_LINE_MAX,
+	};
+	const struct kiln_host_func *f;
+	char buf[8];
+
+	for (int i = 0; i < KILN_SDK_NCONSTS; i++)
+		CU_ASSERT_EQUAL(kiln_sdk_consts[i], rt[i]);
+	CU_ASSERT_STRING_EQUAL(kiln_sdk_exports[0], KILN_PROTOCOL_EXPORT);
+	CU_ASSERT_STRING_EQUAL(kiln_sdk_exports[1], KILN_HEALTH_EXPORT);
+	f = kiln_host_world_find((const uint8_t *)"kiln", 4, (const uint8_t *)"log", 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_STRING_EQUAL(f->sig, "iii:");
+	f = kiln_host_world_find((const uint8_t *)"kiln", 4, (const uint8_t *)"config_get", 10);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_STRING_EQUAL(f->sig, "iiii:i");
+
+	/* the guest helper's terminator and too-small rule */
+	memset(buf, 'x', sizeof buf);
+	CU_ASSERT_EQUAL(kiln_sdk_config_get("abc", buf, sizeof buf), 3);
+	CU_ASSERT_STRING_EQUAL(buf, "abc");
+	CU_ASSERT_EQUAL(kiln_sdk_config_get("1234567", buf, sizeof buf), 7);
+	CU_ASSERT_STRING_EQUAL(buf, "1234567");
+	CU_ASSERT_EQUAL(kiln_sdk_config_get("12345678", buf, sizeof buf), 8);
+	CU_ASSERT_STRING_EQUAL(buf, "");
+	memset(buf, 'x', sizeof buf);
+	CU_ASSERT_EQUAL(kiln_sdk_config_get(NULL, buf, sizeof buf), KILN_CONFIG_ENOTFOUND);
+	CU_ASSERT_STRING_EQUAL(buf, "");
+	CU_ASSERT_EQUAL(kiln_sdk_config_get("abc", buf, 0), 3);
+}
+
 void kiln_test_hostapi(void)
 {
 	CU_pSuite s = CU_add_suite("hostapi", NULL, NULL);
@@ -603,4 +686,6 @@ void kiln_test_hostapi(void)
 	CU_add_test(s, "config is copied and checked", test_config_is_copied_and_checked);
 	CU_add_test(s, "protocol version", test_protocol_version);
 	CU_add_test(s, "health", test_health);
+	CU_add_test(s, "reactor _initialize", test_reactor_initialize);
+	CU_add_test(s, "headers and host world agree", test_headers_and_host_world_agree);
 }
