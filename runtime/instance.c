@@ -19,6 +19,7 @@
 
 #include "rt_impl.h"
 #include "rt_os.h"
+#include "wasi_impl.h"
 
 #define INSTANTIATION_NAME "(instantiation)"
 /* Arguments and results up to this count live on the stack. */
@@ -296,6 +297,16 @@ static size_t round_up(size_t n, size_t a)
 	return (n + a - 1) / a * a;
 }
 
+/* Whether @desc imports anything from wasi_snapshot_preview1: only then
+ * does an instance need (and pay for) a WASI state. */
+static bool imports_wasi(const struct kiln_module_desc *desc)
+{
+	for (uint32_t i = 0; i < desc->nimport_modules; i++)
+		if (strcmp(desc->import_modules[i], KILN_WASI_MODULE) == 0)
+			return true;
+	return false;
+}
+
 static int resolve_imports(struct kiln_instance *inst, struct kiln_err *err)
 {
 	const struct kiln_module_desc *desc = inst->desc;
@@ -304,7 +315,7 @@ static int resolve_imports(struct kiln_instance *inst, struct kiln_err *err)
 	for (uint32_t i = 0; i < desc->nimport_modules; i++) {
 		const char *m = desc->import_modules[i];
 		void *ctx = NULL;
-		if (strcmp(m, KILN_HOST_MODULE) == 0 || strcmp(m, "wasi_snapshot_preview1") == 0) {
+		if (strcmp(m, KILN_HOST_MODULE) == 0 || strcmp(m, KILN_WASI_MODULE) == 0) {
 			ctx = inst;
 		} else if (eng->cfg.resolve_import != NULL) {
 			kiln_err_clear(err);
@@ -344,6 +355,7 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 		      struct kiln_err *err)
 {
 	static const struct kiln_grants zero_grant;
+	const struct kiln_grants *g;
 	const struct kiln_module_desc *desc;
 	struct kiln_instance *inst = NULL;
 	struct kiln_ext_rec *rec = NULL;
@@ -380,12 +392,14 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 	inst->import_ctx = (void **)((char *)inst + ctx_off);
 	inst->fuel = desc->fuel != NULL ? desc->fuel(inst->mi) : NULL;
 	inst->initialize = find_initialize(inst);
-	if (grants == NULL)
-		grants = ext->grants != NULL ? ext->grants : &zero_grant;
-	apply_grants(inst, grants);
-	if ((rc = kiln_rt_config_copy(inst, grants, err)) != KILN_OK)
+	g = grants != NULL ? grants : ext->grants != NULL ? ext->grants : &zero_grant;
+	apply_grants(inst, g);
+	if ((rc = kiln_rt_config_copy(inst, g, err)) != KILN_OK)
 		goto out;
 	if ((rc = resolve_imports(inst, err)) != KILN_OK)
+		goto out;
+	if (imports_wasi(desc) && (rc = kiln_wasi_new(&g->wasi, ext_name(inst), &inst->wasi, err)) !=
+					  KILN_OK)
 		goto out;
 
 	pthread_mutex_lock(&eng->lock);
@@ -413,6 +427,7 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 out:
 	if (inst != NULL) {
 		kiln_rt_config_free(inst);
+		kiln_wasi_free(inst->wasi);
 		free(inst);
 	}
 	return rc;
@@ -429,6 +444,7 @@ static void add_stats(struct kiln_stats *sum, const struct kiln_stats *s, uint64
 		sum->traps[k] += __atomic_load_n(&s->traps[k], __ATOMIC_RELAXED);
 	sum->fuel_consumed += __atomic_load_n(&s->fuel_consumed, __ATOMIC_RELAXED);
 	sum->wall_ns += __atomic_load_n(&s->wall_ns, __ATOMIC_RELAXED);
+	sum->wasi_denials += __atomic_load_n(&s->wasi_denials, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&s->peak_pages, __ATOMIC_RELAXED) > sum->peak_pages)
 		sum->peak_pages = __atomic_load_n(&s->peak_pages, __ATOMIC_RELAXED);
 	sum->log_lines += __atomic_load_n(&s->log_lines, __ATOMIC_RELAXED);
@@ -465,6 +481,7 @@ void kiln_instance_free(struct kiln_instance *inst)
 	}
 	pthread_mutex_unlock(&eng->lock);
 	kiln_rt_config_free(inst);
+	kiln_wasi_free(inst->wasi);
 	free(inst);
 }
 
@@ -479,6 +496,13 @@ int kiln_instance_reset(struct kiln_instance *inst, struct kiln_err *err)
 		inst->desc->free(inst->mi);
 	inst->broken = true;
 	inst->cache = NULL;
+	if (inst->wasi != NULL) {
+		int rc = kiln_wasi_reset(inst->wasi, err);
+		if (rc != KILN_OK) {
+			kiln_err_prefix(err, ext_name(inst));
+			return rc;
+		}
+	}
 	return instantiate(inst, err);
 }
 
@@ -708,6 +732,11 @@ const struct kiln_extension *kiln_instance_extension(const struct kiln_instance 
 void *kiln_instance_module(struct kiln_instance *inst)
 {
 	return inst->mi;
+}
+
+struct kiln_wasi *kiln_instance_wasi(const struct kiln_instance *inst)
+{
+	return inst->wasi;
 }
 
 void kiln_instance_set_user(struct kiln_instance *inst, void *user)

@@ -243,14 +243,21 @@ void kiln_engine_free(struct kiln_engine *eng);
  * Instantiate @ext: allocate its memories and tables, apply its data and
  * element segments and run its start function, then its `_initialize`
  * export when it has one (() -> (), a WASI reactor's initialiser), all
- * inside the trap boundary with @ext's instantiation fuel and deadlines.  @grants overrides
- * @ext->grants when not NULL; it is copied.  On success *@out is owned by the
- * caller (kiln_instance_free).
- * Errors: KILN_EINVAL, KILN_EVERSION (descriptor of another ABI), KILN_ELINK
- * (an import module cannot be resolved), KILN_EMEMCAP (initial memory above
- * the cap), KILN_ENOSLOT (pool full), KILN_ENOMEM, KILN_ELIMIT (table too
- * large), KILN_ETRAP (segment out of bounds or start function trapped; the
- * kind is kiln_trap_last()).
+ * inside the trap boundary with @ext's instantiation fuel and deadlines.
+ * @grants overrides @ext->grants when not NULL; it is copied, and so is
+ * everything its WASI part points to (see kiln_wasi.h) and its
+ * configuration.  A module that imports
+ * wasi_snapshot_preview1 gets its WASI state here: mounts and stdio files
+ * are opened, inherited streams and sockets duplicated, the environment
+ * read.  On success *@out is owned by the caller (kiln_instance_free).
+ * Errors: KILN_EINVAL (also a malformed WASI grant or configuration),
+ * KILN_EVERSION (descriptor of another ABI), KILN_ELINK (an import module
+ * cannot be resolved), KILN_EMEMCAP (initial memory above the cap),
+ * KILN_ENOSLOT (pool full), KILN_ENOMEM, KILN_ELIMIT (table too large, WASI
+ * arguments or environment too large), KILN_ENOTFOUND / KILN_EIO (a mount
+ * or stdio file of the grant cannot be opened; the message names it),
+ * KILN_ETRAP (segment out of bounds, start function or _initialize trapped;
+ * the kind is kiln_trap_last()).
  */
 int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 		      const struct kiln_grants *grants, struct kiln_instance **out,
@@ -266,8 +273,10 @@ void kiln_instance_free(struct kiln_instance *inst);
 
 /**
  * Put @inst back in the state kiln_instance_new() left it in: memories,
- * tables and globals are re-created and the start function (and
- * `_initialize`) runs again.
+ * tables and globals are re-created, the WASI state goes back to what the
+ * grants describe (guest fds closed, preopens and stdio re-made, captures,
+ * audit log and exit status cleared) and the start function (and
+ * `_initialize`) runs again.  The configuration is kept.
  * Statistics, fuel setting and user pointer are kept.  Same errors as
  * kiln_instance_new(); after a failed reset calls return KILN_ESTATE until a
  * reset succeeds.
@@ -314,6 +323,19 @@ enum kiln_trap_kind kiln_instance_trap(const struct kiln_instance *inst, int *ex
  * leave no instance to ask (kiln_instance_new returning KILN_ETRAP).
  */
 enum kiln_trap_kind kiln_trap_last(int *exit_code);
+
+/**
+ * The WASI state of @inst (owned by @inst, valid until kiln_instance_free),
+ * or NULL when its module imports nothing from wasi_snapshot_preview1.  Read
+ * its audit log, denial counters, captured stdout/stderr and exit code with
+ * the accessors of kiln_wasi.h (which accept NULL), from the thread that
+ * drives @inst or while it does not run.  kiln_instance_reset() clears it
+ * back to the state the grants describe.
+ *
+ *     size_t n;
+ *     const uint8_t *out = kiln_wasi_captured(kiln_instance_wasi(inst), 1, &n);
+ */
+struct kiln_wasi *kiln_instance_wasi(const struct kiln_instance *inst);
 
 /** The extension @inst was made from (borrowed). */
 const struct kiln_extension *kiln_instance_extension(const struct kiln_instance *inst);
@@ -382,6 +404,8 @@ struct kiln_stats {
 				   * many calls, coarse for one short call */
 	uint32_t peak_pages;      /* largest memory size seen, in wasm pages */
 	uint32_t live_instances;  /* extension stats only */
+	uint64_t wasi_denials;    /* WASI calls refused by the grants (each one is an
+				   * entry in the instance's audit log) */
 	uint64_t log_lines;       /* kiln.log lines passed to the host */
 	uint64_t log_dropped;     /* kiln.log lines dropped by the rate limit */
 };

@@ -13,6 +13,8 @@
  *   fuel.c      kiln.fuel_exhausted and fuel sharing between instances
  *   host_api.c  kiln.log and kiln.config_get, the guest side of the host API
  *   host_config.c  configuration copies, the log rate limit, protocol, health
+ *   wasi_imports.c  the wasi_snapshot_preview1 imports (the WASI layer,
+ *               wasi_*.c, has its own header, wasi_impl.h)
  */
 #ifndef KILN_RT_IMPL_H
 #define KILN_RT_IMPL_H
@@ -250,6 +252,7 @@ struct kiln_instance {
 	uint64_t wall_ticks;        /* wall time in timer ticks (not precise) */
 	bool precise_wall_time;
 	void *user;
+	struct kiln_wasi *wasi;     /* NULL unless the module imports WASI */
 	struct kiln_instance *rec_next, *rec_prev;
 	/* Host API (host_config.c): the configuration, copied in one block,
 	 * and the kiln.log rate limit, a bucket of credit in nanoseconds that
@@ -336,5 +339,16 @@ static inline int64_t kiln_rt_fuel_unbias(int64_t v)
 	return v < -(1ll << 60) ? v + KILN_FUEL_BIAS : v;
 }
 int64_t kiln_rt_fuel_collect(struct kiln_frame *f);
+
+/* ---- wasi_imports.c ---- */
+/* One wasi_snapshot_preview1 import: its name, its C parameter list after
+ * the context as text ("(CTX, u32 fd, u64 off)"), whether it returns the
+ * errno as an i32. */
+struct kiln_rt_wasi_sig {
+	const char *name;
+	const char *params;
+	bool returns;
+};
+extern const struct kiln_rt_wasi_sig kiln_rt_wasi_sigs[KILN_WASI_NFUNCS];
 
 #endif /* KILN_RT_IMPL_H */

@@ -35,6 +35,7 @@
 	X(wasi_clock) \
 	X(wasi_misc) \
 	X(wasi_state) \
+	X(wasi_wire) \
 	X(runtime) \
 	X(trap) \
 	X(rt_fuel) \
