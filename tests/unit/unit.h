@@ -18,6 +18,7 @@
 	X(oci_store) \
 	X(args) \
 	X(compile) \
+	X(config) \
 	X(glue) \
 	X(host_world) \
 	X(inspect) \
