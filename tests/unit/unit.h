@@ -43,7 +43,8 @@
 	X(deadline) \
 	X(memory) \
 	X(threads) \
-	X(hostapi)
+	X(hostapi) \
+	X(testgen)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES
