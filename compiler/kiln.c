@@ -20,6 +20,8 @@ const struct kiln_verb kiln_verbs[] = {
 	{"compile", "compile a .wasm into a sandboxed native object", kiln_cmd_compile},
 	{"check-imports", "check a .wasm's imports against the host world", kiln_cmd_check_imports},
 	{"inspect", "show the kiln metadata of an object or binary", kiln_cmd_inspect},
+	{"bake", "pull and compile kiln.yaml's extensions for a host to link", kiln_cmd_bake},
+	{"verify-binary", "check a host binary against kiln.lock", kiln_cmd_verify_binary},
 	{"push", "package a .wasm as an OCI artifact and push it", kiln_cmd_push},
 	{"mirror", "copy a verified artifact and its signature", kiln_cmd_mirror},
 	{"keygen", "make an Ed25519 signing key pair", kiln_cmd_keygen},

@@ -169,6 +169,57 @@ struct kiln_extension {
 	const struct kiln_grants *grants; /* defaults; NULL means the zero grant */
 };
 
+/* ---- Baked extensions (kiln bake) ---- */
+
+/** Layout version of struct kiln_registry; the runtime ignores others. */
+#define KILN_REGISTRY_VERSION 1
+
+/**
+ * The table of extensions `kiln bake` linked into the program.  The
+ * generated kiln_registry.c defines exactly one, with static initialisers:
+ *
+ *     const struct kiln_registry kiln_registry = {KILN_REGISTRY_VERSION, exts, 3};
+ *
+ * A program linked without a bake has none (the runtime refers to the
+ * symbol weakly) and finds no extension.
+ */
+struct kiln_registry {
+	uint32_t version;
+	const struct kiln_extension *extensions; /* in kiln.yaml order */
+	size_t count;
+};
+
+/**
+ * The baked extension named @name (as in kiln.yaml), or NULL.  The result
+ * is read-only data of the program, valid for its whole life.  Its grants
+ * are the ones kiln.yaml gave; pass other grants to kiln_instance_new() to
+ * override them in code, e.g. starting from a copy:
+ *
+ *     const struct kiln_extension *ext = kiln_extension_find(eng, "textfilter");
+ *     struct kiln_grants g = *ext->grants;   // never NULL for a baked extension
+ *     g.fuel_per_call = 1000000;
+ *     kiln_instance_new(eng, ext, &g, &inst, &err);
+ *
+ * @eng is not used yet (every engine sees the same table); it must not be NULL.
+ */
+const struct kiln_extension *kiln_extension_find(struct kiln_engine *eng, const char *name);
+
+/** Number of baked extensions, for listing them with kiln_extension_at(). */
+size_t kiln_extension_count(struct kiln_engine *eng);
+
+/** The @i-th baked extension in kiln.yaml order, or NULL past the end. */
+const struct kiln_extension *kiln_extension_at(struct kiln_engine *eng, size_t i);
+
+/**
+ * A kiln_wasi_log_fn for stdout/stderr routed to the log (`stdout: log` in
+ * kiln.yaml): each line the guest writes goes to the log callback of the
+ * engine running it, as "EXTENSION: line", stdout at KILN_LOG_INFO and
+ * stderr at KILN_LOG_WARN.  A write that does not end in a newline is
+ * logged as it is.  @ctx is unused.
+ */
+void kiln_wasi_log_to_engine(void *ctx, const char *extension, uint32_t fd, const char *data,
+			     size_t len);
+
 enum kiln_log_level {
 	KILN_LOG_ERROR = 0,
 	KILN_LOG_WARN = 1,
