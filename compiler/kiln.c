@@ -18,6 +18,7 @@ const struct kiln_verb kiln_verbs[] = {
 	{"pull", "fetch and verify an extension into the store", kiln_cmd_pull},
 	{"lock", "resolve references and write kiln.lock", kiln_cmd_lock},
 	{"compile", "compile a .wasm into a sandboxed native object", kiln_cmd_compile},
+	{"run", "run a .wasm under explicit grants (compiled and cached)", kiln_cmd_run},
 	{"check-imports", "check a .wasm's imports against the host world", kiln_cmd_check_imports},
 	{"inspect", "show the kiln metadata of an object or binary", kiln_cmd_inspect},
 	{"bake", "pull and compile kiln.yaml's extensions for a host to link", kiln_cmd_bake},

@@ -19,6 +19,7 @@
 	X(args) \
 	X(compile) \
 	X(config) \
+	X(run_args) \
 	X(glue) \
 	X(host_world) \
 	X(inspect) \
