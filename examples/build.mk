@@ -1,32 +1,79 @@
-# examples/ — example extensions and hosts; `make demo` builds and runs them.
+# examples/ — the example extensions, the example host, `make demo` and
+# `make check-examples`.
 #
-# The demo: examples/checksum/checksum.c is built for wasm32-wasi with clang,
-# compiled by `kiln compile` into a native object, linked with the example
-# host and run.  Until libkiln-rt lands, the host runs on WABT's wasm-rt-impl
-# through examples/host/interim_rt.c (the only file to switch).
-DEMO_DIR     := $(BUILD)/demo
-WASM_CC      ?= clang
-WASM_CFLAGS  ?= -O2
-MULTIARCH    := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-WABT_RT_LIB  ?= /usr/lib/$(MULTIARCH)/libwasm-rt-impl.a
-WABT_RT_INC  ?= /usr/share/wabt/wasm2c
-# Flags of the example host (plain C, no sanitizers: it links WABT's runtime).
-EXAMPLE_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 $(KILN_WARN) -Iruntime -I$(WABT_RT_INC)
+#   C sources --sdk/guest.mk--> build/demo/wasm/NAME.wasm
+#     --kiln push--> OCI image layout build/demo/layout (tag NAME)
+#     --kiln lock -f examples/kiln.yaml--> build/demo/kiln.lock (tags pinned to digests)
+#     --kiln bake --locked--> build/demo/kiln/ (NAME.o, kiln_registry.o, kiln.mk)
+#     --cc--> build/demo/host (examples/host/host.c + the objects + libkiln-rt)
+#
+# The host and `kiln test` run from examples/, the directory of kiln.yaml:
+# the grants' relative paths are relative to it.  The manifests' creation
+# time is SOURCE_DATE_EPOCH, by default the last commit's, so the same
+# sources give the same digests.
+DEMO_DIR    := $(BUILD)/demo
+DEMO_WASM   := $(DEMO_DIR)/wasm
+DEMO_LAYOUT := $(DEMO_DIR)/layout
+DEMO_STORE  := $(DEMO_DIR)/store
+DEMO_BAKE   := $(DEMO_DIR)/kiln
+DEMO_LOCK   := $(DEMO_DIR)/kiln.lock
+DEMO_HOST   := $(DEMO_DIR)/host
+DEMO_YAML   := examples/kiln.yaml
+DEMO_EXTS   := checksum textfilter reporter hostile
+DEMO_EPOCH  := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
+# Directories kiln.yaml grants (they must exist when it is read).
+DEMO_MOUNTS := $(DEMO_DIR)/out
 
-$(DEMO_DIR)/checksum.wasm: examples/checksum/checksum.c
+# The extensions, built for wasm32-wasi with the SDK's fragment.
+KILN_GUESTS       := $(DEMO_EXTS)
+KILN_GUEST_DIR    := $(DEMO_WASM)
+KILN_GUEST_CFLAGS := -O2 -Wall -Wextra -Werror
+checksum_SRCS     := examples/checksum/checksum.c
+checksum_KIND     := reactor
+textfilter_SRCS   := examples/textfilter/textfilter.c
+textfilter_KIND   := command
+reporter_SRCS     := examples/reporter/reporter.c
+reporter_KIND     := reactor
+hostile_SRCS      := examples/hostile/hostile.c
+hostile_KIND      := reactor
+include sdk/guest.mk
+
+# Flags of the example host: plain C against the installed-style headers.
+EXAMPLE_SAN    := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer)
+EXAMPLE_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 $(KILN_WARN) $(EXAMPLE_SAN) -Iruntime
+
+$(DEMO_MOUNTS):
+	@mkdir -p $@
+
+# One push per extension; the stamp holds the digests kiln push printed.
+$(DEMO_DIR)/pushed/%: $(DEMO_WASM)/%.wasm $(KILN_BIN)
 	@mkdir -p $(dir $@)
-	$(WASM_CC) --target=wasm32-wasi $(WASM_CFLAGS) -mexec-model=reactor -o $@ $<
+	SOURCE_DATE_EPOCH=$(DEMO_EPOCH) $(KILN_BIN) push --store $(DEMO_STORE) $< \
+	  oci-layout:$(DEMO_LAYOUT):$* > $@.tmp && mv $@.tmp $@
 
-$(DEMO_DIR)/checksum.o: $(DEMO_DIR)/checksum.wasm $(KILN_BIN) runtime/kiln_abi.h
-	$(KILN_BIN) compile $< -o $@ --name checksum --max-memory 16MiB
+$(DEMO_LOCK): $(DEMO_EXTS:%=$(DEMO_DIR)/pushed/%) $(DEMO_YAML) | $(DEMO_MOUNTS)
+	$(KILN_BIN) lock -f $(DEMO_YAML) -o $@ --store $(DEMO_STORE)
 
-$(DEMO_DIR)/host: examples/host/host.c examples/host/interim_rt.c examples/host/interim_rt.h \
-		  $(DEMO_DIR)/checksum.o
-	$(CC) $(EXAMPLE_CFLAGS) -o $@ examples/host/host.c examples/host/interim_rt.c \
-	  $(DEMO_DIR)/checksum.o $(WABT_RT_LIB) -lm
+# The bake rewrites kiln.mk on every run and objects only when they change.
+$(DEMO_BAKE)/kiln.mk: $(DEMO_LOCK) $(DEMO_YAML) $(KILN_BIN) $(RT_LIB) | $(DEMO_MOUNTS)
+	$(KILN_BIN) bake -f $(DEMO_YAML) -o $(DEMO_BAKE) --lock $(DEMO_LOCK) --locked \
+	  --store $(DEMO_STORE)
 
-demo: $(DEMO_DIR)/host
-	@echo "== kiln inspect $(DEMO_DIR)/host"
-	@$(KILN_BIN) inspect $(DEMO_DIR)/host
-	@echo "== $(DEMO_DIR)/host"
-	@$(DEMO_DIR)/host
+$(DEMO_HOST): examples/host/host.c $(DEMO_BAKE)/kiln.mk $(RT_LIB)
+	$(CC) $(EXAMPLE_CFLAGS) $(KILN_LDFLAGS) -o $@ examples/host/host.c \
+	  $(DEMO_EXTS:%=$(DEMO_BAKE)/%.o) $(DEMO_BAKE)/kiln_registry.o $(RT_LIB) \
+	  -lsodium -lpthread -lm
+
+.PHONY: demo-build
+demo-build: $(DEMO_HOST)
+
+demo: $(DEMO_HOST)
+	@echo "== kiln inspect $(DEMO_HOST) (abridged)"
+	@$(KILN_BIN) inspect $(DEMO_HOST) | grep -E '^extension|^  (reference|manifest|wasm) ' || true
+	@echo
+	@cd examples && ../$(DEMO_HOST)
+
+CHECKS += check-examples
+check-examples: $(DEMO_HOST)
+	@sh tests/run-suite.sh $(RESULTS) examples sh examples/check.sh $(KILN_BIN) \
+	  $(DEMO_BAKE) $(DEMO_HOST)

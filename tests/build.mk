@@ -9,6 +9,7 @@ include tests/e2e/build.mk
 include tests/bench/compile.mk
 include tests/fixtures/build.mk tests/bench/build.mk
 include tests/unit/hostapi.mk
+include tests/ktest/build.mk
 include tests/wasi/build.mk
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
