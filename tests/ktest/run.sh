@@ -75,6 +75,28 @@ CASES
 check "failures name their kiln.yaml line" has "$W/fail.log" "fail.yaml:10:9: wrong sum"
 check "the failing cases' suite still ran the rest" has "$W/fail.log" "Test: fuel exhaustion ...passed"
 
+# the bake reads the protocol version through a command export's wrapper
+# (call the function, then __wasm_call_dtors), and refuses what it cannot
+# read or what the runtime does not speak
+proto() {
+	d="$W/proto-$1"
+	mkdir -p "$d"
+	sed "s/PROTO/$2/" "$here/wrapped.wat" >"$d/wrapped.wat"
+	wat2wasm "$d/wrapped.wat" -o "$d/wrapped.wasm" &&
+	SOURCE_DATE_EPOCH=0 "$KILN" push --store "$W/store" "$d/wrapped.wasm" \
+		"oci-layout:$d/layout:wrapped" >/dev/null &&
+	cp "$here/proto.yaml" "$d/kiln.yaml" &&
+	"$KILN" lock -f "$d/kiln.yaml" --store "$W/store" >/dev/null &&
+	"$KILN" bake -f "$d/kiln.yaml" -o "$d/bake" --store "$W/store" >"$d/bake.log" 2>&1
+}
+check "bake reads protocol 1 through a command wrapper" proto one "i32.const 1"
+expect_fail proto seven "i32.const 7"
+check "bake refuses protocol 7 behind a wrapper, naming both" \
+	has "$W/proto-seven/bake.log" "wrapped speaks kiln protocol 7 (its kiln_protocol_version()); this runtime supports 1 to 1"
+expect_fail proto global "global.get \$g"
+check "bake refuses a version it cannot read behind a wrapper" \
+	has "$W/proto-global/bake.log" "kiln_protocol_version() must return a constant"
+
 # misuse
 "$KILN" test -f "$W/pass.yaml" -o "$W/nowhere" >"$W/m1.log" 2>&1
 [ $? -eq 1 ] && ok "no bake: exit 1" || fail "no bake: exit status"
