@@ -97,6 +97,27 @@ expect_fail proto global "global.get \$g"
 check "bake refuses a version it cannot read behind a wrapper" \
 	has "$W/proto-global/bake.log" "kiln_protocol_version() must return a constant"
 
+# an installed kiln (INSTALLED=PREFIX, made by build.mk): a project builds
+# its guest with share/kiln/guest.mk and kiln.h, bakes and tests it
+if [ -n "${INSTALLED:-}" ]; then
+	P="$W/proj"
+	cp -R "$here/proj" "$P"
+	IK="$INSTALLED/bin/kiln"
+	check "installed: guest.mk builds the guest" \
+		quiet make -C "$P" kiln-guests KILN_PREFIX="$INSTALLED" KILN_GUEST_CFLAGS="-O2 -Wall -Wextra -Werror"
+	check "installed: push, lock, bake" sh -c "cd '$P' &&
+		'$IK' push --store st build/guests/greeter.wasm oci-layout:layout:greeter >/dev/null &&
+		'$IK' lock -f kiln.yaml --store st >/dev/null &&
+		'$IK' bake -f kiln.yaml -o out --store st >/dev/null"
+	(cd "$P" && "$IK" test -f kiln.yaml -o out) >"$W/installed.log" 2>&1
+	check "installed: kiln test finds its runner and passes" \
+		has "$W/installed.log" "kiln-test: 4 passed, 0 failed"
+	check "installed: the runner is the installed one" \
+		sh -c "cd '$P' && '$IK' test -v -f kiln.yaml -o out 2>&1 | grep -Fq '$INSTALLED/share/kiln/test/kiln_test_main.c'"
+else
+	fail "installed kiln: INSTALLED not set"
+fi
+
 # misuse
 "$KILN" test -f "$W/pass.yaml" -o "$W/nowhere" >"$W/m1.log" 2>&1
 [ $? -eq 1 ] && ok "no bake: exit 1" || fail "no bake: exit status"
