@@ -10,9 +10,10 @@
  *      grant, its kiln_protocol_version() inside the runtime's range;
  *   4. key each object by the wasm digest, the compile options and the
  *      toolchain fingerprint (toolchain.c); compile the cache misses in
- *      child processes, -j at a time (kiln_compile keeps its temporaries
- *      in process-wide state, and a process per compile also isolates
- *      failures);
+ *      forked child processes, -j at a time (kiln_compile keeps its
+ *      temporaries in process-wide state, and a process per compile also
+ *      isolates failures; the bake is single-threaded when it forks: libcurl
+ *      has joined any resolver thread once its transfers are done);
  *   5. generate kiln_registry.c and compile it (cached the same way);
  *   6. only then touch the output directory: each file replaced atomically
  *      and only when its bytes change, kiln.mk last.
@@ -273,15 +274,22 @@ static int read_lock(struct bake *b)
 	return KILN_OK;
 }
 
-/* The lock entry for @e when kiln.lock has one for the same reference. */
+/* The lock entry for @e when kiln.lock has one for the same reference; an
+ * entry for another reference is out of date (said, and not used). */
 static const struct kiln_oci_lock_entry *lock_entry(struct bake *b,
 						     const struct kiln_config_ext *e)
 {
 	const struct kiln_oci_lock_entry *le;
 	char ref[KILN_OCI_REF_STRMAX];
 	if (!b->have_lock || (le = kiln_oci_lock_find(&b->lock, e->name)) == NULL ||
-	    canonical_ref(e->ref, ref, NULL) != KILN_OK || strcmp(ref, le->reference) != 0)
+	    canonical_ref(e->ref, ref, NULL) != KILN_OK)
 		return NULL;
+	if (strcmp(ref, le->reference) != 0) {
+		say(b, "warning: %s pins %s to another reference (%.80s); it is ignored: run "
+		       "kiln lock -f %s",
+		    b->lock_path, e->name, le->reference, b->cfg.path);
+		return NULL;
+	}
 	return le;
 }
 
@@ -696,9 +704,16 @@ static int compile_registry(struct bake *b, const char *src, size_t len, const c
 		rc = kiln_err_set(b->err, KILN_ETOOL, "C compiler \"%s\" not found", cc);
 	if (rc != KILN_OK)
 		goto out;
-	if (p.status != 0)
-		rc = kiln_err_set(b->err, KILN_ETOOL, "%s failed on the generated %s: %.160s", cc,
-				  KILN_BAKE_REGISTRY_C, p.errout[0] ? p.errout : p.out);
+	if (p.status != 0) {
+		/* the first line that says "error", else the first line */
+		const char *text = p.errout[0] ? p.errout : p.out, *line = strstr(text, "error");
+		while (line != NULL && line > text && line[-1] != '\n')
+			line--;
+		if (line == NULL)
+			line = text;
+		rc = kiln_err_set(b->err, KILN_ETOOL, "%s failed on the generated %s: %.*s", cc,
+				  KILN_BAKE_REGISTRY_C, (int)strcspn(line, "\n"), line);
+	}
 	kiln_proc_release(&p);
 	if (rc != KILN_OK)
 		goto out;
@@ -877,7 +892,7 @@ int kiln_bake(const struct kiln_bake_opts *o, struct kiln_oci_client *c,
 	if ((rc = kiln_config_read(o->config, &b.cfg, err)) != KILN_OK ||
 	    (rc = read_lock(&b)) != KILN_OK || (rc = kiln_toolchain_find(&b.tc, err)) != KILN_OK)
 		goto out;
-	if (b.have_lock) {
+	if (b.have_lock && o->locked) {
 		char *w2c[] = {NULL, "--version", NULL};
 		const char *w = getenv("KILN_WASM2C");
 		struct kiln_proc p;
@@ -910,7 +925,7 @@ int kiln_bake(const struct kiln_bake_opts *o, struct kiln_oci_client *c,
 		goto out;
 	}
 	if ((rc = make_dirs(b.cache, err)) != KILN_OK ||
-	    (rc = kiln_toolchain_fingerprint(o->cc, NULL, &b.fingerprint, err)) != KILN_OK)
+	    (rc = kiln_toolchain_fingerprint(&b.tc, o->cc, NULL, &b.fingerprint, err)) != KILN_OK)
 		goto out;
 	for (size_t i = 0; i < b.cfg.count; i++) {
 		char *p;

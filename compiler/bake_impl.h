@@ -121,12 +121,14 @@ int kiln_toolchain_find(struct kiln_toolchain *tc, struct kiln_err *err)
 
 /**
  * The part of every cache key that names the tools: the SHA-256 of the
- * kiln executable, the output of `WASM2C --version` and `CC --version`, the
- * C compiler as named, and the ABI and metadata versions, written as text
- * into @out (malloc'd).  @cc and @wasm2c are resolved as kiln_compile
- * does.  KILN_ETOOL when a tool cannot be run.
+ * kiln executable and of the kiln_abi.h the objects are compiled against
+ * (in @tc's include directory), the output of `WASM2C --version` and
+ * `CC --version`, the C compiler as named, and the ABI and metadata
+ * versions, written as text into @out (malloc'd).  @cc and @wasm2c are
+ * resolved as kiln_compile does.  KILN_ETOOL when a tool cannot be run.
  */
-int kiln_toolchain_fingerprint(const char *cc, const char *wasm2c, char **out,
-			       struct kiln_err *err) __attribute__((warn_unused_result));
+int kiln_toolchain_fingerprint(const struct kiln_toolchain *tc, const char *cc,
+			       const char *wasm2c, char **out, struct kiln_err *err)
+	__attribute__((warn_unused_result));
 
 #endif /* KILN_BAKE_IMPL_H */

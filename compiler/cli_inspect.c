@@ -114,7 +114,7 @@ static void grant_list(json_t *g, const char *key, const char *label)
 	json_t *v = json_object_get(g, key), *e;
 	const char *k;
 	size_t i;
-	char buf[256], kb[128];
+	char buf[256], kb[128], mb[16];
 	bool first = true;
 	printf("    %-18s", label);
 	if (json_is_array(v)) {
@@ -125,9 +125,7 @@ static void grant_list(json_t *g, const char *key, const char *label)
 			else if (json_is_object(e))
 				printf("%s %s -> %s (%s)", first ? "" : ",",
 				       field(e, "host", buf, sizeof buf), field(e, "guest", kb, sizeof kb),
-				       json_is_string(json_object_get(e, "mode"))
-					       ? json_string_value(json_object_get(e, "mode"))
-					       : "?");
+				       field(e, "mode", mb, sizeof mb));
 			first = false;
 		}
 	} else if (json_is_object(v)) {
@@ -145,7 +143,7 @@ static void grant_list(json_t *g, const char *key, const char *label)
  * the object compiled for it (@mod, may be NULL). */
 static void print_extension(json_t *doc, json_t *mod)
 {
-	char buf[256], buf2[64];
+	char buf[256], buf2[64], buf3[64];
 	json_t *g = json_object_get(doc, "grants"), *proto = json_object_get(doc, "protocol");
 	json_t *fuel = mod != NULL ? json_object_get(mod, "fuel") : NULL;
 
@@ -182,7 +180,7 @@ static void print_extension(json_t *doc, json_t *mod)
 		grant_list(g, "env_inherit", "env inherited");
 		grant_list(g, "mounts", "mounts");
 		printf("    %-18s %s / %s / %s\n", "stdin/out/err", field(g, "stdin", buf, sizeof buf),
-		       field(g, "stdout", buf2, sizeof buf2), field(g, "stderr", buf + 128, 128));
+		       field(g, "stdout", buf2, sizeof buf2), field(g, "stderr", buf3, sizeof buf3));
 		grant_list(g, "clocks", "clocks");
 		printf("    %-18s %s\n", "random",
 		       json_is_true(json_object_get(g, "random")) ? "yes" : "no");

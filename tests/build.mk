@@ -11,6 +11,7 @@ include tests/fixtures/build.mk tests/bench/build.mk
 include tests/unit/hostapi.mk
 include tests/ktest/build.mk
 include tests/wasi/build.mk
+include tests/bake/build.mk
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
 UNIT_BIN  := $(BUILD)/bin/$(FLAVOR)/kiln-unit

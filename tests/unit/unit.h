@@ -23,6 +23,7 @@
 	X(glue) \
 	X(host_world) \
 	X(inspect) \
+	X(bake_gen) \
 	X(mangle) \
 	X(wasm_reader) \
 	X(wasm_writer) \
@@ -41,6 +42,7 @@
 	X(runtime) \
 	X(trap) \
 	X(rt_fuel) \
+	X(registry) \
 	X(deadline) \
 	X(memory) \
 	X(threads) \
