@@ -5,7 +5,8 @@
  *   <cache>/bin/<key>     that object linked with libkiln-run.a and
  *                         libkiln-rt.a
  *
- * <cache> is $XDG_CACHE_HOME/kiln, or ~/.cache/kiln.  An object's key is
+ * <cache> is $XDG_CACHE_HOME/kiln/run, or ~/.cache/kiln/run (beside the
+ * OCI store's blobs/, refs/ and tmp/, which share $XDG_CACHE_HOME/kiln).  An object's key is
  * the SHA-256 of the module's bytes and of what produced the object: the
  * kiln executable (it carries the compiler, the glue generator and, through
  * its build, the headers) by identity (device, inode, size, mtime), and the
@@ -80,9 +81,9 @@ static int find_cache_dir(struct kiln_run_cache *c, struct kiln_err *err)
 
 	/* The XDG spec: a relative value is invalid and ignored. */
 	if (xdg != NULL && xdg[0] == '/')
-		n = snprintf(c->dir, sizeof c->dir, "%s/kiln", xdg);
+		n = snprintf(c->dir, sizeof c->dir, "%s/kiln/run", xdg);
 	else if (home != NULL && home[0] == '/')
-		n = snprintf(c->dir, sizeof c->dir, "%s/.cache/kiln", home);
+		n = snprintf(c->dir, sizeof c->dir, "%s/.cache/kiln/run", home);
 	else
 		return kiln_err_set(err, KILN_ENOTFOUND,
 				    "no cache directory: set XDG_CACHE_HOME or HOME to an "
@@ -317,6 +318,8 @@ int kiln_run_prepare(const char *wasm, bool verbose, struct kiln_run_cache *c,
 	if ((rc = hash_file(wasm, digest, err)) != KILN_OK ||
 	    (rc = find_libdir(c, err)) != KILN_OK || (rc = find_cache_dir(c, err)) != KILN_OK)
 		return rc;
+	if (verbose)
+		fprintf(stderr, "kiln: run: libraries from %s, cache in %s\n", c->libdir, c->dir);
 	snprintf(path, sizeof path, "%s/obj", c->dir);
 	if ((rc = make_dirs(path, err)) != KILN_OK)
 		return rc;

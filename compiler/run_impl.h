@@ -77,7 +77,7 @@ void kiln_run_names(const char *path, char *name, char *argv0, size_t size);
 #define KILN_RUN_DIR_MAX 3840
 
 struct kiln_run_cache {
-	char dir[KILN_RUN_DIR_MAX];    /* $XDG_CACHE_HOME/kiln or ~/.cache/kiln */
+	char dir[KILN_RUN_DIR_MAX];    /* $XDG_CACHE_HOME/kiln/run or ~/.cache/kiln/run */
 	char libdir[KILN_RUN_DIR_MAX]; /* holds libkiln-rt.a and libkiln-run.a */
 	char object[4096];   /* the compiled module, once kiln_run_prepare ran */
 	char runner[4096];   /* the linked runner */

@@ -64,6 +64,10 @@ static inline void enter(struct wcall *c, void *ctx)
 	c->t = &kiln_rt_thread;
 	c->inst = inst;
 	c->w = inst->wasi;
+	if (__builtin_expect(c->w == NULL, 0))
+		kiln_rt_misuse("extension %s: a WASI import called with a context whose module "
+			       "descriptor does not list wasi_snapshot_preview1",
+			       inst->ext->name != NULL ? inst->ext->name : inst->desc->name);
 	kiln_rt_host_enter(c->t);
 	mem = inst->desc->memory != NULL ? inst->desc->memory(inst->mi) : NULL;
 	c->m.base = mem != NULL ? mem->data : NULL;

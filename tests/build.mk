@@ -28,7 +28,8 @@ check-unit: $(UNIT_BIN) $(UNIT_DEPS)
 	@sh tests/run-suite.sh $(RESULTS) unit $(UNIT_BIN)
 
 # tests/wasi/c — C programs for wasm32-wasi reaching the WASI functions the
-# shared suite does not; built and checked here, run once `kiln run` exists.
+# shared suite does not; built and checked here (wasi-build), run by
+# check-wasi-own (tests/wasi/build.mk).
 WASM_CC     ?= clang
 WASI_C_SRCS := $(wildcard tests/wasi/c/*.c)
 WASI_C_WASM := $(WASI_C_SRCS:tests/wasi/c/%.c=$(BUILD)/wasi-c/%.wasm)
