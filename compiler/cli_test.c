@@ -46,7 +46,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "options:\n"
 	      "  -f FILE          kiln.yaml to read (default kiln.yaml)\n"
-	      "  -o DIR           the bake's output directory (default build/kiln)\n"
+	      "  -o DIR           the bake's output directory (default kiln-out, as in\n"
+	      "                   sdk/kiln.mk)\n"
 	      "  -n LABEL         label of the summary line (default kiln-test)\n"
 	      "  --cc CC          C compiler for the runner (default $CC or cc)\n"
 	      "  -v, --verbose    show the commands run and the extensions' log\n"
@@ -55,7 +56,8 @@ static void usage(FILE *out)
 	      "The last line printed is \"LABEL: N passed, M failed\".  Exit status: 0 all\n"
 	      "passed, 1 a test failed or the runner could not be built, 2 bad usage.\n"
 	      "environment: KILN_SDK (directory holding test/kiln_test_main.c), KILN_INCLUDE,\n"
-	      "KILN_LIBDIR, CC.  See kiln-test(1).\n",
+	      "KILN_LIBDIR, CC, CFLAGS and LDFLAGS (added to the runner's compile and\n"
+	      "link).  See kiln-test(1).\n",
 	      out);
 }
 
@@ -198,6 +200,12 @@ static bool push_words(struct argv_buf *a, const char *flags)
 	return true;
 }
 
+static const char *env_or_empty(const char *name)
+{
+	const char *v = getenv(name);
+	return v != NULL ? v : "";
+}
+
 static int build_runner(const struct kiln_config *cfg, const char *dir, const char *sdk,
 			const char *cc, bool verbose, const char *runner, struct kiln_err *err)
 {
@@ -212,7 +220,8 @@ static int build_runner(const struct kiln_config *cfg, const char *dir, const ch
 	if ((rc = kiln_toolchain_find(&tc, err)) != KILN_OK)
 		goto out;
 	ok = push(a, cc) && push(a, "-std=c11") && push(a, "-D_GNU_SOURCE") && push(a, "-O1") &&
-	     push_words(a, tc.san_flags) && push(a, keep(a, "-I%s", tc.include_dir)) &&
+	     push_words(a, tc.san_flags) && push_words(a, env_or_empty("CFLAGS")) &&
+	     push_words(a, env_or_empty("LDFLAGS")) && push(a, keep(a, "-I%s", tc.include_dir)) &&
 	     push(a, keep(a, "-I%s/" TEST_SUBDIR, sdk)) && push(a, "-o") && push(a, runner) &&
 	     push(a, keep(a, "%s/" TEST_SUBDIR "/" RUNNER_MAIN, sdk)) &&
 	     push(a, keep(a, "%s/" TEST_SUBDIR "/" TEST_SOURCE, dir));
@@ -277,7 +286,7 @@ int kiln_cmd_test(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *file = "kiln.yaml", *dir = "build/kiln", *label = "kiln-test", *cc = NULL;
+	const char *file = "kiln.yaml", *dir = "kiln-out", *label = "kiln-test", *cc = NULL;
 	char sdk[PATH_MAX], absdir[PATH_MAX], testdir[PATH_MAX + 16], tables[PATH_MAX + 32],
 		runner[PATH_MAX + 32];
 	char *rargv[260];

@@ -1,20 +1,21 @@
 #!/bin/sh
-# check.sh KILN BAKE_DIR HOST — the examples suite (make check-examples):
-#   1. `kiln test` over examples/kiln.yaml: its tally is added in;
+# check.sh "MAKE -C examples ..." — the examples suite (make check-examples):
+#   1. `make kiln-test` (sdk/kiln.mk: kiln test over examples/kiln.yaml,
+#      after the guests are built, pushed, locked and baked): its tally is
+#      added in;
 #   2. the demo host, run from examples/: it must exit 0 and print every
 #      line of examples/demo.expected (one test per line);
 #   3. the file the reporter wrote through its mount.
 set -u
 SUITE=examples
 . tests/lib.sh
-kiln=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-bake=$(cd "$2" && pwd)
-host=$(cd "$(dirname "$3")" && pwd)/$(basename "$3")
+make_examples=$1
 out=$(mktemp -d "${TMPDIR:-/tmp}/kiln-examples.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 
-# 1. kiln test
-"$kiln" test -f examples/kiln.yaml -o "$bake" -n kiln-test >"$out/test.log" 2>&1
+# 1. kiln test, through sdk/kiln.mk
+$make_examples all >"$out/build.log" 2>&1 || { cat "$out/build.log"; fail "examples build"; }
+$make_examples kiln-test KILN_TEST_FLAGS="-n kiln-test" >"$out/test.log" 2>&1
 rc=$?
 cat "$out/test.log"
 tally=$(grep -E '^kiln-test: [0-9]+ passed, [0-9]+ failed$' "$out/test.log" | tail -n 1)
@@ -25,14 +26,14 @@ else
 	f=$(echo "$tally" | sed -E 's/.* ([0-9]+) failed$/\1/')
 	PASS=$((PASS + p))
 	FAIL=$((FAIL + f))
-	[ "$rc" -eq 0 ] || [ "$f" -ne 0 ] || fail "kiln test exit status $rc with no failure"
+	[ "$rc" -eq 0 ] || [ "$f" -ne 0 ] || fail "make kiln-test exit status $rc with no failure"
 	[ "$p" -ge 30 ] && ok "kiln test ran every suite ($p tests)" || \
 		fail "kiln test ran only $p tests"
 fi
 
 # 2. the demo host
-rm -f examples/../build/demo/out/report.txt
-(cd examples && "$host") >"$out/demo.log" 2>&1
+rm -f build/demo/out/report.txt
+(cd examples && ../build/demo/host) >"$out/demo.log" 2>&1
 rc=$?
 cat "$out/demo.log"
 [ "$rc" -eq 0 ] && ok "demo host exits 0" || fail "demo host exit status $rc"

@@ -23,7 +23,8 @@
 #   KILN_GUEST_CC       clang able to target wasm32-wasi (default: clang)
 #   KILN_GUEST_CFLAGS   default: -O2 -Wall -Wextra
 #   KILN_GUEST_LDFLAGS  default: none
-#   KILN_GUEST_DIR      output directory (default: build/guests)
+#   KILN_GUEST_DIR      output directory (default: build/guests; set it
+#                       before the include)
 #
 # Sources see <kiln.h> (this directory's include/).  Exports are marked in
 # the source with KILN_EXPORT("name"); the build adds no debug information
@@ -31,6 +32,8 @@
 # digest, on every machine with the same clang and wasi-libc.
 
 KILN_SDK_DIR       := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+# the including Makefile's first target stays the default goal
+kiln_guest_saved_goal := $(.DEFAULT_GOAL)
 KILN_GUEST_CC      ?= clang
 KILN_GUEST_CFLAGS  ?= -O2 -Wall -Wextra
 KILN_GUEST_LDFLAGS ?=
@@ -62,3 +65,5 @@ $$(KILN_GUEST_DIR)/$(1).wasm: $$($(1)_OBJS)
 endef
 
 $(foreach g,$(KILN_GUESTS),$(eval $(call KILN_GUEST_RULES,$(g))))
+
+.DEFAULT_GOAL := $(kiln_guest_saved_goal)

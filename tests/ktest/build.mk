@@ -8,5 +8,7 @@ CHECKS += check-ktest
 check-ktest: $(KILN_BIN) $(RT_LIB)
 	@rm -rf $(KTEST_INST)
 	@$(MAKE) --no-print-directory install PREFIX=$(KTEST_INST) >/dev/null
-	@KILN=$(KILN_BIN) INSTALLED=$(KTEST_INST) sh tests/run-suite.sh $(RESULTS) ktest \
+	@KILN=$(KILN_BIN) INSTALLED=$(KTEST_INST) \
+	  INSTALLED_LDFLAGS="$(if $(SANITIZE),-fsanitize=$(SANITIZE))" \
+	  sh tests/run-suite.sh $(RESULTS) ktest \
 	  sh tests/ktest/run.sh $(KTEST_DIR)

@@ -109,11 +109,15 @@ if [ -n "${INSTALLED:-}" ]; then
 		'$IK' push --store st build/guests/greeter.wasm oci-layout:layout:greeter >/dev/null &&
 		'$IK' lock -f kiln.yaml --store st >/dev/null &&
 		'$IK' bake -f kiln.yaml -o out --store st >/dev/null"
+	# an installed sanitizer build of libkiln-rt needs the sanitizers at
+	# link time: kiln test adds $LDFLAGS
+	export LDFLAGS="${INSTALLED_LDFLAGS:-}"
 	(cd "$P" && "$IK" test -f kiln.yaml -o out) >"$W/installed.log" 2>&1
 	check "installed: kiln test finds its runner and passes" \
 		has "$W/installed.log" "kiln-test: 4 passed, 0 failed"
 	check "installed: the runner is the installed one" \
 		sh -c "cd '$P' && '$IK' test -v -f kiln.yaml -o out 2>&1 | grep -Fq '$INSTALLED/share/kiln/test/kiln_test_main.c'"
+	unset LDFLAGS
 else
 	fail "installed kiln: INSTALLED not set"
 fi
