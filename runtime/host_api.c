@@ -126,13 +126,22 @@ static void sanitise(const uint8_t *src, size_t len, char *out)
 	out[o] = '\0';
 }
 
+/* To the structured callback, else to the engine's log as "NAME: line"
+ * (whole: kiln_rt_log's buffer is shorter than a line may be). */
 static void emit(struct kiln_instance *inst, enum kiln_log_level level, const char *line)
 {
 	struct kiln_engine *eng = inst->engine;
-	if (eng->cfg.extension_log != NULL)
+	char tagged[KILN_LOG_LINE_MAX + 96];
+
+	if (eng->cfg.extension_log != NULL) {
 		eng->cfg.extension_log(eng->cfg.user, inst, ext_name(inst), level, line);
+		return;
+	}
+	snprintf(tagged, sizeof tagged, "%.64s: %s", ext_name(inst), line);
+	if (eng->cfg.log != NULL)
+		eng->cfg.log(eng->cfg.user, level, tagged);
 	else
-		kiln_rt_log(eng, level, "%s: %s", ext_name(inst), line);
+		fprintf(stderr, "kiln: %s\n", tagged);
 }
 
 void Z_kilnZ_log(struct Z_kiln_instance_t *ctx, uint32_t level, uint32_t ptr, uint32_t len)

@@ -140,6 +140,7 @@ static void test_log_reaches_the_callback_tagged(void)
 
 static void test_log_without_structured_callback(void)
 {
+	static char big[900]; /* longer than the runtime's own messages */
 	struct seen s = {0};
 	struct kiln_engine *eng = engine_with(&s, false);
 	struct kiln_instance *inst = rt_instance(eng, &ext_hostapi, NULL);
@@ -150,6 +151,13 @@ static void test_log_without_structured_callback(void)
 	CU_ASSERT_EQUAL(s.count, 1);
 	CU_ASSERT_EQUAL(s.level[0], KILN_LOG_WARN);
 	CU_ASSERT_STRING_EQUAL(s.msg[0], "greeter: hello, world");
+	/* a long line arrives whole, tag included */
+	memset(big, 'B', sizeof big);
+	CU_ASSERT_EQUAL_FATAL(kiln_instance_memory_write(inst, SCRATCH, big, sizeof big, &err),
+			      KILN_OK);
+	CU_ASSERT_EQUAL(call3(inst, "log", KILN_LOG_INFO, SCRATCH, sizeof big, &err), KILN_OK);
+	CU_ASSERT_EQUAL(strlen(s.msg[1]), strlen("greeter: ") + sizeof big);
+	CU_ASSERT_EQUAL(strspn(s.msg[1] + strlen("greeter: "), "B"), sizeof big);
 	kiln_instance_free(inst);
 	kiln_engine_free(eng);
 }
