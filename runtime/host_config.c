@@ -34,10 +34,18 @@ int kiln_rt_config_copy(struct kiln_instance *inst, const struct kiln_grants *g,
 	inst->nconfig = 0;
 	if (g->nconfig == 0)
 		goto out;
-	if (g->config == NULL || g->nconfig > SIZE_MAX / sizeof *copy / 2) {
+	if (g->config == NULL) {
 		rc = kiln_err_set(err, KILN_EINVAL,
 				  "extension %s: grants.config is NULL with nconfig = %zu",
 				  ext_name(inst), g->nconfig);
+		goto out;
+	}
+	/* (the duplicate check below is quadratic) */
+	if (g->nconfig > KILN_CONFIG_ENTRIES_MAX) {
+		rc = kiln_err_set(err, KILN_EINVAL,
+				  "extension %s: grants.config holds %zu values, at most %u are "
+				  "allowed",
+				  ext_name(inst), g->nconfig, KILN_CONFIG_ENTRIES_MAX);
 		goto out;
 	}
 	bytes = g->nconfig * sizeof *copy;

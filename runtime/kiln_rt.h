@@ -92,9 +92,11 @@
 #ifndef KILN_LOG_LINE_MAX
 #define KILN_LOG_LINE_MAX 1024u
 #endif
-/** Largest configuration key and value kiln_instance_new() accepts. */
+/** Largest configuration key and value, and most values, that
+ * kiln_instance_new() accepts. */
 #define KILN_CONFIG_KEY_MAX 256u
 #define KILN_CONFIG_VALUE_MAX (1u << 20)
+#define KILN_CONFIG_ENTRIES_MAX 4096u
 
 struct kiln_engine;
 struct kiln_instance;

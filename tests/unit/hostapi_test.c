@@ -508,6 +508,11 @@ static void test_config_is_copied_and_checked(void)
 	free(long_value);
 	g.config = NULL;
 	CU_ASSERT_EQUAL(kiln_instance_new(eng, &ext_hostapi, &g, &inst, &err), KILN_EINVAL);
+	/* too many values: refused before anything is read */
+	g.config = e;
+	g.nconfig = KILN_CONFIG_ENTRIES_MAX + 1;
+	CU_ASSERT_EQUAL(kiln_instance_new(eng, &ext_hostapi, &g, &inst, &err), KILN_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "at most 4096"));
 	kiln_engine_free(eng);
 }
 
