@@ -314,6 +314,10 @@ static int pull(struct bake *b, size_t i)
 			  "ref: \"%.100s\" is a tag and %s does not resolve it: run kiln lock -f "
 			  "%s, or pin it by digest",
 			  e->ref, b->lock_path, b->cfg.path);
+	if (ref.kind == KILN_OCI_REF_LAYOUT &&
+	    snprintf(x->layout_index, sizeof x->layout_index, "%s/index.json", ref.dir) >=
+		    (int)sizeof x->layout_index)
+		x->layout_index[0] = '\0';
 	if (!ref.pinned && le != NULL) {
 		/* the lock resolves the tag: fetch exactly what it names */
 		ref.pinned = 1;
@@ -819,6 +823,43 @@ out:
 	free(list_path);
 }
 
+/* kiln.mk, with the files this bake read as its inputs: kiln.yaml,
+ * kiln.lock, keys, layouts' index.json (a tag that moved), the wasm blobs. */
+static int bake_mk(struct bake *b, char **mk, size_t *mk_len)
+{
+	size_t cap = 2 + 3 * b->cfg.count, n = 0;
+	char **in = calloc(cap, sizeof *in);
+	int rc = KILN_OK;
+
+	if (in == NULL)
+		return kiln_err_set(b->err, KILN_ENOMEM, "out of memory");
+	in[n++] = realpath(b->cfg.path, NULL);
+	if (b->have_lock)
+		in[n++] = realpath(b->lock_path, NULL);
+	for (size_t i = 0; i < b->cfg.count; i++) {
+		if (b->cfg.exts[i].key != NULL) {
+			char *k = kiln_config_path(&b->cfg, b->cfg.exts[i].key);
+			in[n++] = k != NULL ? realpath(k, NULL) : NULL;
+			free(k);
+		}
+		if (b->exts[i].layout_index[0] != '\0')
+			in[n++] = realpath(b->exts[i].layout_index, NULL);
+		in[n++] = realpath(b->exts[i].wasm_path, NULL);
+	}
+	/* each once (extensions often share a layout) */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i && in[i] != NULL; j++)
+			if (in[j] != NULL && strcmp(in[i], in[j]) == 0) {
+				free(in[i]);
+				in[i] = NULL;
+			}
+	rc = kiln_bake_mk(b->exts, b->cfg.count, &b->tc, in, n, mk, mk_len, b->err);
+	for (size_t i = 0; i < n; i++)
+		free(in[i]);
+	free(in);
+	return rc;
+}
+
 static int write_outputs(struct bake *b, const char *reg_c, size_t reg_len, const char *reg_obj)
 {
 	char *mk = NULL, *names = NULL;
@@ -848,7 +889,7 @@ static int write_outputs(struct bake *b, const char *reg_c, size_t reg_len, cons
 	if (rc == KILN_OK)
 		rc = newer(b, KILN_BAKE_REGISTRY_O, KILN_BAKE_REGISTRY_C);
 	if (rc == KILN_OK)
-		rc = kiln_bake_mk(b->exts, b->cfg.count, &b->tc, &mk, &mk_len, b->err);
+		rc = bake_mk(b, &mk, &mk_len);
 	fprintf(list, "%s\n", KILN_BAKE_MK);
 	if (fclose(list) != 0 && rc == KILN_OK)
 		rc = kiln_err_set(b->err, KILN_ENOMEM, "out of memory");

@@ -396,7 +396,8 @@ static bool make_safe(const char *s)
 }
 
 int kiln_bake_mk(const struct kiln_bake_ext *exts, size_t n, const struct kiln_toolchain *tc,
-		 char **out, size_t *len, struct kiln_err *err)
+		 char *const *inputs, size_t ninputs, char **out, size_t *len,
+		 struct kiln_err *err)
 {
 	FILE *f;
 
@@ -426,6 +427,13 @@ int kiln_bake_mk(const struct kiln_bake_ext *exts, size_t n, const struct kiln_t
 		   "KILN_CFLAGS := -I$(KILN_INCLUDE_DIR)\n"
 		   "KILN_LDLIBS := $(KILN_RT_LIB) -lsodium -lpthread -lm%s%s\n",
 		tc->include_dir, tc->rt_lib, tc->san_flags[0] ? " " : "", tc->san_flags);
+	fputs("# what the bake read: when one changes, sdk/kiln.mk bakes again\n"
+	      "KILN_BAKE_INPUTS :=",
+	      f);
+	for (size_t i = 0; i < ninputs; i++)
+		if (inputs[i] != NULL && inputs[i][0] == '/' && make_safe(inputs[i]))
+			fprintf(f, " \\\n\t%s", inputs[i]);
+	fputc('\n', f);
 	if (fclose(f) != 0) {
 		free(*out);
 		*out = NULL;

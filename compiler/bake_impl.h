@@ -79,6 +79,7 @@ struct kiln_bake_ext {
 	bool has_protocol;
 	int32_t protocol;                      /* what the module exports */
 	char wasm_path[KILN_OCI_PATH_MAX];     /* in the store */
+	char layout_index[KILN_OCI_PATH_MAX];  /* oci-layout refs: DIR/index.json */
 	char key[65];                          /* cache key, hex */
 	bool hit;                              /* object found in the cache */
 };
@@ -102,10 +103,15 @@ struct kiln_toolchain {
 	char san_flags[128];    /* -fsanitize=... when the runtime was built so */
 };
 
-/** The text of kiln.mk (malloc'd, NUL-terminated). */
+/**
+ * The text of kiln.mk (malloc'd, NUL-terminated).  @inputs (@ninputs
+ * absolute paths, may be 0) are the files the bake read, listed as
+ * KILN_BAKE_INPUTS so that sdk/kiln.mk bakes again when one changes; paths
+ * make cannot spell are left out.
+ */
 int kiln_bake_mk(const struct kiln_bake_ext *exts, size_t n, const struct kiln_toolchain *tc,
-		 char **out, size_t *len, struct kiln_err *err)
-	__attribute__((warn_unused_result));
+		 char *const *inputs, size_t ninputs, char **out, size_t *len,
+		 struct kiln_err *err) __attribute__((warn_unused_result));
 
 /* ---- toolchain (toolchain.c) --------------------------------------------- */
 
@@ -121,8 +127,9 @@ int kiln_toolchain_find(struct kiln_toolchain *tc, struct kiln_err *err)
 
 /**
  * The part of every cache key that names the tools: the SHA-256 of the
- * kiln executable and of the kiln_abi.h the objects are compiled against
- * (in @tc's include directory), the output of `WASM2C --version` and
+ * kiln executable and of the headers objects and registry are compiled
+ * against (kiln_abi.h, kiln_rt.h, kiln_wasi.h, kiln_status.h in @tc's
+ * include directory), the output of `WASM2C --version` and
  * `CC --version`, the C compiler as named, and the ABI and metadata
  * versions, written as text into @out (malloc'd).  @cc and @wasm2c are
  * resolved as kiln_compile does.  KILN_ETOOL when a tool cannot be run.

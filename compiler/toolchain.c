@@ -141,7 +141,9 @@ static int tool_version(char *const argv[], const char *label, FILE *b, struct k
 int kiln_toolchain_fingerprint(const struct kiln_toolchain *tc, const char *cc,
 			       const char *wasm2c, char **out, struct kiln_err *err)
 {
-	char hex[KILN_DIGEST_STRLEN + 1], abi_hex[KILN_DIGEST_STRLEN + 1], abi[PATH_MAX + 16];
+	static const char *const headers[] = {"kiln_abi.h", "kiln_rt.h", "kiln_wasi.h",
+					      "kiln_status.h"};
+	char hex[KILN_DIGEST_STRLEN + 1], hhex[4][KILN_DIGEST_STRLEN + 1], path[PATH_MAX + 16];
 	char *cc_argv[] = {NULL, "--version", NULL}, *w_argv[] = {NULL, "--version", NULL};
 	struct kiln_digest d;
 	uint64_t size;
@@ -163,18 +165,23 @@ int kiln_toolchain_fingerprint(const struct kiln_toolchain *tc, const char *cc,
 	if ((rc = kiln_digest_file("/proc/self/exe", &d, &size, err)) != KILN_OK)
 		return rc;
 	kiln_digest_format(&d, hex);
-	/* the header the glue is compiled against (KILN_INCLUDE may point
-	 * elsewhere than the kiln executable's own) */
-	if (snprintf(abi, sizeof abi, "%s/kiln_abi.h", tc->include_dir) >= (int)sizeof abi)
-		return kiln_err_set(err, KILN_EIO, "%s: path too long", tc->include_dir);
-	if ((rc = kiln_digest_file(abi, &d, &size, err)) != KILN_OK)
-		return rc;
-	kiln_digest_format(&d, abi_hex);
+	/* the headers objects and registry are compiled against (KILN_INCLUDE
+	 * may point elsewhere than the kiln executable's own) */
+	for (size_t i = 0; i < 4; i++) {
+		if (snprintf(path, sizeof path, "%s/%s", tc->include_dir, headers[i]) >=
+		    (int)sizeof path)
+			return kiln_err_set(err, KILN_EIO, "%s: path too long", tc->include_dir);
+		if ((rc = kiln_digest_file(path, &d, &size, err)) != KILN_OK)
+			return rc;
+		kiln_digest_format(&d, hhex[i]);
+	}
 	b = open_memstream(out, &len);
 	if (b == NULL)
 		return kiln_err_set(err, KILN_ENOMEM, "out of memory");
-	fprintf(b, "kiln-bake-cache 1\nkiln %s\nkiln_abi.h %s\nabi %d\nmeta %d\n", hex, abi_hex,
-		KILN_ABI_VERSION, KILN_META_VERSION);
+	fprintf(b, "kiln-bake-cache 1\nkiln %s\nabi %d\nmeta %d\n", hex, KILN_ABI_VERSION,
+		KILN_META_VERSION);
+	for (size_t i = 0; i < 4; i++)
+		fprintf(b, "%s %s\n", headers[i], hhex[i]);
 	rc = tool_version(w_argv, "wasm2c", b, err);
 	if (rc == KILN_OK)
 		rc = tool_version(cc_argv, "cc", b, err);

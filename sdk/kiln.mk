@@ -8,9 +8,11 @@
 #     host.o: host.c
 #             $(CC) $(CFLAGS) $(KILN_CFLAGS) -c -o $@ host.c
 #
-# Then `make` bakes when kiln.yaml, kiln.lock or kiln itself changed (make
-# re-reads the generated $(KILN_OUT)/kiln.mk), recompiles only the
-# extensions whose wasm or compile options changed, and relinks.
+# Then `make` bakes when kiln.yaml, kiln.lock, kiln itself or anything else
+# the last bake read changed (keys, an oci-layout's index, the store's
+# copy of a module) — make re-reads the generated $(KILN_OUT)/kiln.mk —,
+# recompiles only the extensions whose wasm or compile options changed,
+# and relinks.
 #
 # Set before the include (all optional):
 #   KILN            the kiln program (default: the one beside this file, else
@@ -51,7 +53,9 @@ KILN_HOST ?=
 # than what it is made from, then reads it again.
 include $(KILN_OUT)/kiln.mk
 
-$(KILN_OUT)/kiln.mk: $(KILN_YAML) $(wildcard $(KILN_LOCK)) $(wildcard $(KILN))
+# KILN_BAKE_INPUTS (from the last bake): keys, layouts, the wasm in the store
+$(KILN_OUT)/kiln.mk: $(KILN_YAML) $(wildcard $(KILN_LOCK)) $(wildcard $(KILN)) \
+		     $(wildcard $(KILN_BAKE_INPUTS))
 	$(KILN) bake -f $(KILN_YAML) -o $(KILN_OUT) $(KILN_BAKE_FLAGS)
 
 KILN_CFLAGS += -ffile-prefix-map=$(CURDIR)=.

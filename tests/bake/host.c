@@ -7,6 +7,7 @@
  *   host call NAME EXPORT A B     call EXPORT(i32 A, i32 B) -> i32 under NAME's grants
  *   host spin NAME [FUEL]         call spin(); with FUEL, override the fuel grant in code
  *   host missing NAME             exit 0 when NAME is not baked in
+ *   host hello NAME               call hello() and print the engine's log lines
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,8 +55,15 @@ static void print_grants(const struct kiln_extension *ext)
 #endif
 }
 
+static void print_log(void *user, enum kiln_log_level level, const char *msg)
+{
+	(void)user;
+	printf("log %d %s\n", (int)level, msg);
+}
+
 int main(int argc, char **argv)
 {
+	struct kiln_engine_config cfg = {.log = print_log};
 	struct kiln_engine *eng = NULL;
 	struct kiln_instance *inst = NULL;
 	struct kiln_err err = {0, ""};
@@ -64,7 +72,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return 2;
-	if (kiln_engine_new(NULL, &eng, &err) != KILN_OK) {
+	if (kiln_engine_new(&cfg, &eng, &err) != KILN_OK) {
 		fprintf(stderr, "host: %s\n", err.msg);
 		return 1;
 	}
@@ -100,6 +108,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		printf("%s(%s, %s) = %d\n", argv[3], argv[4], argv[5], (int32_t)res.of.i32);
+		status = 0;
+	} else if (strcmp(argv[1], "hello") == 0) {
+		if (kiln_instance_new(eng, ext, NULL, &inst, &err) != KILN_OK ||
+		    kiln_instance_call(inst, "hello", NULL, 0, NULL, 0, &err) != KILN_OK) {
+			fprintf(stderr, "host: %s\n", err.msg);
+			goto out;
+		}
 		status = 0;
 	} else if (strcmp(argv[1], "spin") == 0) {
 		struct kiln_grants g = *ext->grants; /* kiln.yaml's, overridden in code */

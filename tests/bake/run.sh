@@ -63,6 +63,9 @@ mtimes() { (cd "$1" && find . -type f -printf '%p %T@\n' | LC_ALL=C sort); }
 # mtime FILE
 mtime() { stat -c %Y.%y "$1"; }
 
+# inp DIR CMD...: run CMD in DIR (hosts run from the directory of kiln.yaml)
+inp() ( cd "$1" || exit 1; shift; "$@" )
+
 # the throwaway host project PROJ, built through sdk/kiln.mk (SDKDIR)
 new_project() {
 	mkdir -p "$1"
@@ -182,28 +185,36 @@ check "-j 1 and -j 2 give the same objects" cmp -s "$T/j1/a.o" "$T/j2/a.o"
 new_project "$P"
 run_ok "make builds the host through sdk/kiln.mk" pmake "$P" "$SDK" KILN_BAKE_FLAGS="--store $S"
 H=$P/host
-run_ok "the host lists the baked extensions" "$H" list
+run_ok "the host lists the baked extensions" inp "$P" ./host list
 check "... all three, in kiln.yaml order" [ "$(sed -n 1p "$LOG")" = 3 ] &&
 	[ "$(sed -n '2,4p' "$LOG" | cut -d' ' -f1 | tr '\n' ' ')" = "add mul spin " ]
 check "... with reference and digests" grep -q "^add oci-layout:$L:add@$M_add $M_add sha256:" "$LOG"
-run_ok "kiln_extension_find + call" "$H" call add add 40 2
+run_ok "kiln_extension_find + call" inp "$P" ./host call add add 40 2
 check "... add(40, 2) = 42" said "^add\(40, 2\) = 42$"
-run_ok "a second extension" "$H" call mul mul 6 7
+run_ok "a second extension" inp "$P" ./host call mul mul 6 7
 check "... mul(6, 7) = 42" said "^mul\(6, 7\) = 42$"
-run_ok "kiln_extension_find of an unknown name is NULL" "$H" missing nosuch
-run_ok "the grants come from kiln.yaml" "$H" grants add
+run_ok "kiln_extension_find of an unknown name is NULL" inp "$P" ./host missing nosuch
+run_ok "the grants come from kiln.yaml" inp "$P" ./host grants add
 check "... fuel, memory, deadlines" said "^fuel_per_call 5000000$" && said "^memory 1048576$" &&
 	said "^soft_ns 500000000$" && said "^hard_ns 2000000000$"
 check "... args, env, inherited env" said "^arg add$" && said "^arg --fast$" && said "^env LANG=C$" &&
 	said "^env_inherit TZ$"
 check "... mount, stdio, clocks, random" said "^mount data /data rw$" && said "^stdio 1 log$" &&
 	said "^stdio 2 file err.txt$" && said "^stdio 0 null$" && said "^clocks 0 1 random 1$"
-run_ok "the fuel grant stops a runaway call" "$H" spin spin
+run_ok "the fuel grant stops a runaway call" inp "$P" ./host spin spin
 check "... as fuel exhausted after about 200000 units" said "^trap: fuel exhausted after 2[0-9]{5} fuel$"
-run_ok "grants overridden in code" "$H" spin spin 3000
+run_ok "grants overridden in code" inp "$P" ./host spin spin 3000
 check "... with the host's budget" said "^trap: fuel exhausted after 3[0-9]{3} fuel$"
 run_ok "make again does nothing" pmake "$P" "$SDK" KILN_BAKE_FLAGS="--store $S"
 check "... nothing to be done" said "Nothing to be done|is up to date"
+
+# the layout changed (another tag pushed): make bakes again, which finds
+# nothing to do, and relinks nothing
+host_before=$(mtime "$H")
+"$KILN" push --store "$S" "$T/mul.wasm" "oci-layout:$L:another" >/dev/null 2>&1
+run_ok "make after the oci-layout changed" pmake "$P" "$SDK" KILN_BAKE_FLAGS="--store $S"
+check "... bakes again (kiln.mk lists the layout among its inputs)" said "nothing to compile"
+check "... and relinks nothing" [ "$(mtime "$H")" = "$host_before" ]
 
 # change one grant: only the registry is rebuilt, then the host relinked
 obj_before=$(mtime "$P/kiln-out/add.o") reg_before=$(mtime "$P/kiln-out/kiln_registry.o")
@@ -215,7 +226,7 @@ check "... bakes again, compiling no extension" said "3 extensions: 0 compiled, 
 check "... keeps every extension object" [ "$(mtime "$P/kiln-out/add.o")" = "$obj_before" ]
 check "... rebuilds the registry object" [ "$(mtime "$P/kiln-out/kiln_registry.o")" != "$reg_before" ]
 check "... relinks the host" [ "$(mtime "$H")" != "$host_before" ]
-run_ok "... which has the new grant" "$H" spin spin
+run_ok "... which has the new grant" inp "$P" ./host spin spin
 check "... 300000 fuel" said "^trap: fuel exhausted after 3[0-9]{5} fuel$"
 # change a memory cap: that extension alone is compiled again
 sleep 1
@@ -229,12 +240,12 @@ cat >>"$P/kiln.yaml" <<EOF
 EOF
 run_ok "make after an extension was added" pmake "$P" "$SDK" KILN_BAKE_FLAGS="--store $S"
 check "... compiles it only" said "^bake: add2 +compiled" && said "4 extensions: 1 compiled, 3 cached"
-run_ok "... and the host finds it" "$H" call add2 add 1 2
+run_ok "... and the host finds it" inp "$P" ./host call add2 add 1 2
 # drop it again: its object goes away
 sed -i '/name: add2/,$d' "$P/kiln.yaml"
 run_ok "make after an extension was removed" pmake "$P" "$SDK" KILN_BAKE_FLAGS="--store $S"
 check "... removes its object from the output" [ ! -e "$P/kiln-out/add2.o" ]
-run_ok "... and the host no longer has it" "$H" missing add2
+run_ok "... and the host no longer has it" inp "$P" ./host missing add2
 run_ok "make kiln-inspect" pmake "$P" "$SDK" KILN_BAKE_FLAGS="--store $S" KILN_HOST=host kiln-inspect
 check "... inspects the host" said "^extension add$"
 
@@ -384,13 +395,50 @@ printf 'version: 1\nextensions:\n  - name: add\n    ref: oci-layout:%s:add@%s\n 
 if grep -q KILN_CONFIG_ENOTFOUND "$(dirname "$KILN")/../runtime/kiln_rt.h" 2>/dev/null ||
 	grep -q KILN_CONFIG_ENOTFOUND "$(sed -n 's/^KILN_INCLUDE_DIR := //p' "$B/kiln.mk")/kiln_rt.h"; then
 	run_ok "configuration values are baked" pmake "$C" "$SDK" KILN_BAKE_FLAGS="--store $S"
-	run_ok "... and reach the grants" "$C/host" grants add
+	run_ok "... and reach the grants" inp "$C" ./host grants add
 	check "... in kiln.yaml order" said "^config greeting=hello, world$" && said "^config count=3$"
 else
 	run_err "configuration values need a runtime with kiln.config_get" \
 		"this kiln runtime has no kiln.config_get" "$KILN" bake -f "$C/kiln.yaml" -o "$C/out" --store "$S"
 	ok "... (the host API is not in this runtime yet)"
 fi
+
+# ---- stdout and stderr routed to the engine's log (needs WASI in the runtime) --------------
+
+W=$T/wasi
+new_project "$W"
+wat2wasm "$SRC/hello.wat" -o "$T/hello.wasm" &&
+	"$KILN" push --store "$S" "$T/hello.wasm" "oci-layout:$L:hello" >"$T/hello.push" 2>&1
+printf 'version: 1\nextensions:\n  - name: hello\n    ref: oci-layout:%s:hello@%s\n    grants:\n      stdout: log\n      stderr: log\n' \
+	"$L" "$(sed -n 's/^manifest //p' "$T/hello.push")" >"$W/kiln.yaml"
+if nm "$(sed -n 's/^KILN_RT_LIB := //p' "$B/kiln.mk")" 2>/dev/null | grep -q ' T Z_wasi_snapshot_preview1Z_fd_write$'; then
+	run_ok "a WASI extension with stdout and stderr routed to the log" pmake "$W" "$SDK" KILN_BAKE_FLAGS="--store $S"
+	run_ok "... runs" inp "$W" ./host hello hello
+	check "... its stdout lines reach the engine's log at info level" \
+		said "^log 2 hello: hello from wasm$" && said "^log 2 hello: second line$"
+	check "... its stderr at warning level" said "^log 1 hello: to stderr$"
+else
+	ok "stdout/stderr to the log (skipped: this runtime has no WASI imports yet)"
+fi
+
+# ---- relative paths: read relative to kiln.yaml, recorded as written ----------------------
+
+RP=$T/rel/proj
+mkdir -p "$RP/keys" "$RP/in"
+cp -R "$L" "$T/rel/lay"
+cp "$T/k1.pub" "$RP/keys/"
+printf 'version: 1\nextensions:\n  - name: mul\n    ref: oci-layout:../lay:mul@%s\n    key: keys/k1.pub\n    grants:\n      mounts: [{host: in, guest: /in}]\n' \
+	"$M_mul" >"$RP/kiln.yaml"
+run_ok "relative layout, key and mount, baked from another directory" \
+	inp "$T" "$KILN" bake -f rel/proj/kiln.yaml -o rel/out --store "$S"
+check "... the registry keeps the reference as written" \
+	grep -q "\.reference = \"oci-layout:\.\./lay:mul@$M_mul\"" "$T/rel/out/kiln_registry.c"
+check "... and the mount's host path" grep -q '{"in", "/in", false}' "$T/rel/out/kiln_registry.c"
+run_ok "kiln lock -f from another directory" inp "$T" "$KILN" lock -f rel/proj/kiln.yaml --store "$S"
+check "... writes kiln.lock beside kiln.yaml, reference as written" \
+	grep -q "\"reference\": \"oci-layout:\.\./lay:mul@$M_mul\"" "$RP/kiln.lock"
+run_ok "... which bake --locked accepts" inp "$RP" "$KILN" bake -o ../out2 --store "$S" --locked
+check "... giving the same registry" cmp -s "$T/rel/out/kiln_registry.c" "$T/rel/out2/kiln_registry.c"
 
 # ---- refusals, with the kiln.yaml position, leaving the output as it was ------------------
 
@@ -469,9 +517,9 @@ if [ -z "$HOST_LDFLAGS" ]; then
 	run_ok "KILN_STATIC=1 links a static host" pmake "$ST" "$SDK" KILN_STATIC=1 KILN_BAKE_FLAGS="--store $S"
 	LC_ALL=C ldd "$ST/host" >"$LOG" 2>&1
 	check "... ldd says not a dynamic executable" said "not a dynamic executable"
-	run_ok "... and it runs" "$ST/host" call add add 20 22
+	run_ok "... and it runs" inp "$ST" ./host call add add 20 22
 	check "... add(20, 22) = 42" said "= 42$"
-	run_ok "... the static host traps cleanly too" "$ST/host" spin spin
+	run_ok "... the static host traps cleanly too" inp "$ST" ./host spin spin
 	check "... fuel exhausted" said "^trap: fuel exhausted"
 	check "... libkiln-rt needs neither libcurl nor libelf" sh -c \
 		"! nm -u '$(sed -n 's/^KILN_RT_LIB := //p' "$ST/kiln-out/kiln.mk")' | grep -Eq ' (curl_|elf_)'"
@@ -485,7 +533,7 @@ E=$T/empty
 new_project "$E"
 printf 'version: 1\nextensions: []\n' >"$E/kiln.yaml"
 run_ok "a kiln.yaml with no extensions bakes an empty registry" pmake "$E" "$SDK" KILN_BAKE_FLAGS="--store $S"
-run_ok "... and the host finds none" "$E/host" list
+run_ok "... and the host finds none" inp "$E" ./host list
 check "... count 0" [ "$(sed -n 1p "$LOG")" = 0 ]
 
 # ---- an installed kiln ---------------------------------------------------------------------
@@ -502,7 +550,7 @@ if [ -z "${SKIP_INSTALL:-}" ]; then
 		KILN_BAKE_FLAGS="--store $S --cache $T/icache"
 	check "... through the installed kiln and runtime" grep -q "^KILN_RT_LIB := $I/lib/libkiln-rt.a$" "$IP/kiln-out/kiln.mk" &&
 		grep -q "^KILN_INCLUDE_DIR := $I/include/kiln$" "$IP/kiln-out/kiln.mk"
-	run_ok "... and the host runs" "$IP/host" call mul mul 6 7
+	run_ok "... and the host runs" inp "$IP" ./host call mul mul 6 7
 	check "... mul(6, 7) = 42" said "= 42$"
 	check "the installed bake gives the same registry object" cmp -s "$IP/kiln-out/kiln_registry.c" "$P/kiln-out/kiln_registry.c"
 else

@@ -254,7 +254,7 @@ static void test_empty_and_mk(void)
 	struct kiln_config cfg;
 	struct kiln_bake_ext x;
 	struct kiln_err err = {0, ""};
-	char *text = NULL;
+	char *text = NULL, *inputs[] = {"/p/kiln.yaml", "relative.lock", "/a b/k.pub"};
 	size_t len;
 
 	CU_ASSERT_EQUAL_FATAL(kiln_bake_registry(NULL, 0, &text, &len, NULL), KILN_OK);
@@ -265,16 +265,18 @@ static void test_empty_and_mk(void)
 	snprintf(tc.rt_lib, sizeof tc.rt_lib, "/opt/kiln/lib/libkiln-rt.a");
 	CU_ASSERT_EQUAL_FATAL(nasty_config(&cfg, false), 0);
 	fill_ext(&x, &cfg);
-	CU_ASSERT_EQUAL_FATAL(kiln_bake_mk(&x, 1, &tc, &text, &len, &err), KILN_OK);
+	CU_ASSERT_EQUAL_FATAL(kiln_bake_mk(&x, 1, &tc, inputs, 3, &text, &len, &err), KILN_OK);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nKILN_OBJS := $(KILN_BAKE_DIR)/nasty.o "
 					    "$(KILN_BAKE_DIR)/kiln_registry.o\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nKILN_RT_LIB := /opt/kiln/lib/libkiln-rt.a\n"));
 	CU_ASSERT_PTR_NOT_NULL(
 		strstr(text, "\nKILN_LDLIBS := $(KILN_RT_LIB) -lsodium -lpthread -lm\n"));
+	/* inputs: absolute and spellable ones only */
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nKILN_BAKE_INPUTS := \\\n\t/p/kiln.yaml\n"));
 	free(text);
 	/* a runtime path make cannot spell is refused, not mangled */
 	snprintf(tc.rt_lib, sizeof tc.rt_lib, "/opt/my kiln/lib/libkiln-rt.a");
-	CU_ASSERT_EQUAL(kiln_bake_mk(&x, 1, &tc, &text, &len, &err), KILN_EINVAL);
+	CU_ASSERT_EQUAL(kiln_bake_mk(&x, 1, &tc, inputs, 3, &text, &len, &err), KILN_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "a path make cannot spell"));
 	kiln_config_release(&cfg);
 }

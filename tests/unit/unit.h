@@ -18,8 +18,8 @@
 	X(oci_store) \
 	X(args) \
 	X(compile) \
-	X(config) \
 	X(run_args) \
+	X(config) \
 	X(glue) \
 	X(host_world) \
 	X(inspect) \
