@@ -38,14 +38,9 @@
 #include "driver_impl.h"
 #include "kiln_rt.h"
 
-/* The protocol range the runtime speaks (kiln_rt.h, with the host API). */
-#ifndef KILN_PROTOCOL_MIN
-#define KILN_PROTOCOL_MIN 1
-#endif
-#ifndef KILN_PROTOCOL_MAX
-#define KILN_PROTOCOL_MAX 1
-#endif
-#define PROTOCOL_EXPORT "kiln_protocol_version"
+/* The protocol range the runtime speaks is KILN_PROTOCOL_MIN..MAX
+ * (kiln_rt.h, with the host API). */
+#define PROTOCOL_EXPORT KILN_PROTOCOL_EXPORT
 
 struct bake {
 	const struct kiln_bake_opts *o;
@@ -371,6 +366,26 @@ static void size_text(uint64_t v, char *out, size_t size)
 		snprintf(out, size, "%llu bytes", (unsigned long long)v);
 }
 
+/* wasm-ld links a WASI command's exports (other than _start) as wrappers,
+ * `call $f` then `call $__wasm_call_dtors`: the body of $f when @code is
+ * such a wrapper (calls of defined functions, the first one returning the
+ * result, the others () -> ()), else @code. */
+static const struct kiln_wasm_expr *command_export_target(const struct kiln_wasm_module *m,
+							  const struct kiln_wasm_expr *code)
+{
+	const struct kiln_wasm_functype *ft;
+	if (code->ninsns < 2 || code->insns[code->ninsns - 1].op != 0x0b)
+		return code;
+	for (uint32_t i = 0; i + 1 < code->ninsns; i++) {
+		uint32_t f = code->insns[i].imm.index;
+		if (code->insns[i].op != 0x10 || f < m->nimported_funcs ||
+		    f - m->nimported_funcs >= m->nbodies || (ft = kiln_wasm_func_type(m, f)) == NULL ||
+		    ft->nparams != 0 || ft->nresults != (i == 0 ? 1u : 0u))
+			return code;
+	}
+	return &m->bodies[code->insns[0].imm.index - m->nimported_funcs].code;
+}
+
 /* The constant kiln_protocol_version() returns: its body must be
  * `i32.const N` (then `return`) and `end`, as any optimising compiler
  * leaves it. */
@@ -397,6 +412,7 @@ static int protocol_of(struct bake *b, const struct kiln_config_ext *e,
 			  "%s: export %s is an imported function; it must return a constant",
 			  e->name, PROTOCOL_EXPORT);
 	code = &m->bodies[x->index - m->nimported_funcs].code;
+	code = command_export_target(m, code);
 	if (!((code->ninsns == 2 && code->insns[1].op == 0x0b) ||
 	      (code->ninsns == 3 && code->insns[1].op == 0x0f && code->insns[2].op == 0x0b)) ||
 	    code->insns[0].op != 0x41)

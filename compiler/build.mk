@@ -24,4 +24,5 @@ $(OBJ)/compiler/run_cache.o: KILN_CFLAGS += -DKILN_RUN_FLAVOR='"$(FLAVOR)"' \
 	-DKILN_RUN_SANITIZE='"$(SANITIZE)"'
 $(OBJ)/compiler/run_cache.o: $(FLAVOR_STAMP)
 MAN_PAGES += docs/kiln-run.1
+MAN_PAGES += docs/kiln-test.1
 MAN_PAGES += docs/kiln-bake.1 docs/kiln-verify-binary.1

@@ -22,6 +22,7 @@ const struct kiln_verb kiln_verbs[] = {
 	{"check-imports", "check a .wasm's imports against the host world", kiln_cmd_check_imports},
 	{"inspect", "show the kiln metadata of an object or binary", kiln_cmd_inspect},
 	{"bake", "pull and compile kiln.yaml's extensions for a host to link", kiln_cmd_bake},
+	{"test", "run one test suite per baked extension", kiln_cmd_test},
 	{"verify-binary", "check a host binary against kiln.lock", kiln_cmd_verify_binary},
 	{"push", "package a .wasm as an OCI artifact and push it", kiln_cmd_push},
 	{"mirror", "copy a verified artifact and its signature", kiln_cmd_mirror},

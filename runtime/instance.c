@@ -151,6 +151,8 @@ static __attribute__((noinline)) enum kiln_trap_kind boundary_instantiate(struct
 	t->instantiating = f->inst;
 	frame_enter(t, f);
 	f->inst->desc->instantiate(f->inst->mi, f->inst->import_ctx);
+	if (f->inst->initialize != NULL)
+		f->inst->initialize->call(f->inst->mi, NULL, NULL);
 	unwind(t, f);
 	t->instantiating = f->saved_instantiating;
 	return KILN_TRAP_NONE;
@@ -335,6 +337,7 @@ static void apply_grants(struct kiln_instance *inst, const struct kiln_grants *g
 	inst->hard_ns = deadline_ns(g->hard_deadline_ns, KILN_DEFAULT_HARD_DEADLINE_NS);
 	inst->soft_ticks = kiln_rt_ns_to_ticks(inst->engine, inst->soft_ns);
 	inst->hard_ticks = kiln_rt_ns_to_ticks(inst->engine, inst->hard_ns);
+	kiln_rt_log_limit_init(inst, g);
 }
 
 static size_t round_up(size_t n, size_t a)
@@ -427,9 +430,24 @@ void kiln_rt_release_failed(struct kiln_engine *eng)
 	for (inst = eng->failed; inst != NULL; inst = next) {
 		next = inst->rec_next;
 		inst->desc->free(inst->mi);
+		/* kept until now: the functions it handed out may still have
+		 * called into its WASI state or configuration */
+		kiln_rt_config_free(inst);
+		kiln_wasi_free(inst->wasi);
 		free(inst);
 	}
 	eng->failed = NULL;
+}
+
+/* A WASI reactor's `_initialize` export, () -> (), which must run once
+ * before any other export: it is part of the instantiation (its fuel, its
+ * trap boundary), as the start function is. */
+static const struct kiln_export_desc *find_initialize(const struct kiln_instance *inst)
+{
+	const struct kiln_export_desc *fn = kiln_instance_export(inst, KILN_INITIALIZE_EXPORT);
+	if (fn == NULL || fn->kind != KILN_EXTERN_FUNC || fn->nparams != 0 || fn->nresults != 0)
+		return NULL;
+	return fn;
 }
 
 int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
@@ -473,8 +491,11 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 	inst->mi = (char *)inst + head;
 	inst->import_ctx = (void **)((char *)inst + ctx_off);
 	inst->fuel = desc->fuel != NULL ? desc->fuel(inst->mi) : NULL;
+	inst->initialize = find_initialize(inst);
 	g = grants != NULL ? grants : ext->grants != NULL ? ext->grants : &zero_grant;
 	apply_grants(inst, g);
+	if ((rc = kiln_rt_config_copy(inst, g, err)) != KILN_OK)
+		goto out;
 	if ((rc = resolve_imports(inst, err)) != KILN_OK)
 		goto out;
 	if (imports_wasi(desc) && (rc = kiln_wasi_new(&g->wasi, ext_name(inst), &inst->wasi, err)) !=
@@ -507,6 +528,7 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 	inst = NULL;
 out:
 	if (inst != NULL) {
+		kiln_rt_config_free(inst);
 		kiln_wasi_free(inst->wasi);
 		free(inst);
 	}
@@ -527,6 +549,8 @@ static void add_stats(struct kiln_stats *sum, const struct kiln_stats *s, uint64
 	sum->wasi_denials += __atomic_load_n(&s->wasi_denials, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&s->peak_pages, __ATOMIC_RELAXED) > sum->peak_pages)
 		sum->peak_pages = __atomic_load_n(&s->peak_pages, __ATOMIC_RELAXED);
+	sum->log_lines += __atomic_load_n(&s->log_lines, __ATOMIC_RELAXED);
+	sum->log_dropped += __atomic_load_n(&s->log_dropped, __ATOMIC_RELAXED);
 }
 
 void kiln_instance_free(struct kiln_instance *inst)
@@ -546,6 +570,7 @@ void kiln_instance_free(struct kiln_instance *inst)
 	pthread_mutex_lock(&eng->lock);
 	unlink_live(inst);
 	pthread_mutex_unlock(&eng->lock);
+	kiln_rt_config_free(inst);
 	kiln_wasi_free(inst->wasi);
 	free(inst);
 }

@@ -11,6 +11,8 @@
  *   engine.c    engines and extension records
  *   instance.c  instances, the trap boundary, calls, stats, memory accessors
  *   fuel.c      kiln.fuel_exhausted and fuel sharing between instances
+ *   host_api.c  kiln.log and kiln.config_get, the guest side of the host API
+ *   host_config.c  configuration copies, the log rate limit, protocol, health
  *   wasi_imports.c  the wasi_snapshot_preview1 imports (the WASI layer,
  *               wasi_*.c, has its own header, wasi_impl.h)
  */
@@ -239,6 +241,7 @@ struct kiln_instance {
 	uint64_t *fuel;             /* the __kiln_fuel global; NULL without fuel */
 	void **import_ctx;
 	const struct kiln_export_desc *cache; /* last export called by name */
+	const struct kiln_export_desc *initialize; /* _initialize, run when instantiating */
 	int64_t fuel_per_call;      /* current budget of each call */
 	int64_t fuel_grant;         /* the grant's, restored by set_fuel(0) */
 	int64_t fuel_instantiate;
@@ -257,6 +260,16 @@ struct kiln_instance {
 	void *user;
 	struct kiln_wasi *wasi;     /* NULL unless the module imports WASI */
 	struct kiln_instance *rec_next, *rec_prev;
+	/* Host API (host_config.c): the configuration, copied in one block,
+	 * and the kiln.log rate limit, a bucket of credit in nanoseconds that
+	 * refills with time; a line costs log_cost_ns (0: no limit). */
+	struct kiln_config_entry *config;
+	size_t nconfig;
+	uint64_t log_cost_ns;
+	uint64_t log_credit_max;
+	uint64_t log_credit;
+	uint64_t log_last_ns;
+	uint64_t log_dropped_run; /* dropped since the last line let through */
 };
 
 /* Length of export @e's name (it may hold NUL bytes: kiln_abi.h). */
@@ -335,6 +348,13 @@ int kiln_rt_timer_start(struct kiln_engine *eng, struct kiln_err *err);
 void kiln_rt_timer_stop(struct kiln_engine *eng);
 void kiln_rt_timer_wake(struct kiln_engine *eng, struct kiln_frame *f);
 uint64_t kiln_rt_ns_to_ticks(const struct kiln_engine *eng, uint64_t ns);
+
+/* ---- host_config.c ---- */
+int kiln_rt_config_copy(struct kiln_instance *inst, const struct kiln_grants *g,
+			struct kiln_err *err);
+void kiln_rt_config_free(struct kiln_instance *inst);
+void kiln_rt_log_limit_init(struct kiln_instance *inst, const struct kiln_grants *g);
+bool kiln_rt_log_admit(struct kiln_instance *inst, uint64_t now_ns);
 
 /* ---- fuel.c ---- */
 static inline int64_t kiln_rt_fuel_unbias(int64_t v)

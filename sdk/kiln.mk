@@ -22,6 +22,7 @@
 #   KILN_OUT        where the bake writes (default kiln-out)
 #   KILN_BAKE_FLAGS more `kiln bake` options (--store DIR, --offline,
 #                   --locked, -j N, --cc CC...)
+#   KILN_TEST_FLAGS more `kiln test` options (-v, -n LABEL, extension names)
 #   KILN_HOST       the host binary, for `make kiln-inspect`
 #   KILN_STATIC=1   link a fully static host (libsodium.a from libsodium-dev)
 #
@@ -68,7 +69,7 @@ kiln-bake:
 	$(KILN) bake -f $(KILN_YAML) -o $(KILN_OUT) $(KILN_BAKE_FLAGS)
 
 kiln-test: $(KILN_OUT)/kiln.mk
-	$(KILN) test -f $(KILN_YAML) $(KILN_TEST_FLAGS)
+	$(KILN) test -f $(KILN_YAML) -o $(KILN_OUT) $(KILN_TEST_FLAGS)
 
 kiln-inspect: $(KILN_HOST)
 	@if [ -z "$(KILN_HOST)" ]; then echo "kiln-inspect: set KILN_HOST to the host binary" >&2; exit 2; fi

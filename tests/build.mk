@@ -8,6 +8,8 @@ include tests/spec/reject.mk
 include tests/e2e/build.mk
 include tests/bench/compile.mk
 include tests/fixtures/build.mk tests/bench/build.mk
+include tests/unit/hostapi.mk
+include tests/ktest/build.mk
 include tests/wasi/build.mk
 include tests/bake/build.mk
 UNIT_SRCS := $(wildcard tests/unit/*.c)

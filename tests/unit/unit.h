@@ -45,7 +45,9 @@
 	X(registry) \
 	X(deadline) \
 	X(memory) \
-	X(threads)
+	X(threads) \
+	X(hostapi) \
+	X(testgen)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES
