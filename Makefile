@@ -93,7 +93,11 @@ deps:
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 # Run every suite even when one fails, then print the one summary line.
-check: all
+# Missing Debian packages are installed first (make deps), so that `make
+# check` alone works on a fresh machine.
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
 	@rm -rf $(RESULTS); mkdir -p $(RESULTS)
 	@$(MAKE) --no-print-directory -k $(CHECKS) || true
 	@sh tests/summary.sh $(RESULTS) $(patsubst check-%,%,$(CHECKS))

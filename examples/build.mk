@@ -5,7 +5,10 @@
 DEMO_DIR      := $(BUILD)/demo
 EXAMPLES_MAKE  = $(MAKE) --no-print-directory -C examples LDFLAGS="$(KILN_LDFLAGS)"
 
-demo: $(KILN_BIN) $(RT_LIB)
+# Like `make check`, installs missing Debian packages first.
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(KILN_BIN) $(RT_LIB)
 	@$(EXAMPLES_MAKE) demo
 
 CHECKS += check-examples
