@@ -30,6 +30,14 @@
 
 extern char **environ;
 
+/* The decimal number @s, 0 when it is not one (the tests pass only numbers). */
+static long num(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	return end == s || *end != '\0' ? 0 : v;
+}
+
 static int fail(void)
 {
 	printf("errno %d\n", errno);
@@ -111,7 +119,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", a);
 	} else if (strcmp(cmd, "exit") == 0) {
 		fflush(stdout);
-		exit(atoi(a));
+		exit((int)num(a));
 	} else if (strcmp(cmd, "clock") == 0) {
 		struct timespec t;
 		if (clock_gettime(CLOCK_REALTIME, &t) != 0)
@@ -126,12 +134,12 @@ int main(int argc, char **argv)
 			return fail();
 		printf("random ok\n");
 	} else if (strcmp(cmd, "sleep") == 0) {
-		struct timespec d = {atoi(a) / 1000, (long)(atoi(a) % 1000) * 1000000L};
+		struct timespec d = {num(a) / 1000, num(a) % 1000 * 1000000L};
 		if (nanosleep(&d, NULL) != 0)
 			return fail();
 		printf("slept\n");
 	} else if (strcmp(cmd, "grow") == 0) {
-		size_t n = (size_t)atoi(a) << 20;
+		size_t n = (size_t)num(a) << 20;
 		char *p = malloc(n);
 		if (p == NULL)
 			return fail();
