@@ -16,7 +16,7 @@ $(KILN_BIN): $(OBJ)/compiler/kiln.o $(COMPILER_LIB) $(OCI_LIB) $(FLAVOR_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(KILN_LDFLAGS) -o $@ $(OBJ)/compiler/kiln.o $(COMPILER_LIB) $(OCI_LIB) $(KILN_LDLIBS)
 
-MAN_PAGES += docs/kiln-compile.1 docs/kiln-inspect.1 docs/kiln-check-imports.1
+MAN_PAGES += docs/kiln.1 docs/kiln-compile.1 docs/kiln-inspect.1 docs/kiln-check-imports.1
 
 # `kiln run` finds the libraries of its own build tree (build/lib/<flavour>)
 # and links runners with the sanitizers they were built with.
