@@ -30,8 +30,9 @@ CHECKS += check-fuel
 check-fuel: $(FUEL_RUN_BIN)
 	@sh tests/run-suite.sh $(RESULTS) fuel $(FUEL_RUN_BIN)
 
-# What the charges cost at run time (not a test: numbers only).
-bench: bench-fuel
+# What the charges cost at run time (not a test: numbers only); run by
+# tests/bench/run.sh, or alone with `make bench-fuel`.
+bench: $(FUEL_RUN_BIN)
 bench-fuel: $(FUEL_RUN_BIN)
 	@$(FUEL_RUN_BIN) --bench
 .PHONY: bench-fuel
