@@ -130,13 +130,27 @@ uint8_t *interim_memory(struct interim_instance *inst, uint64_t *size)
 /* ---- the kiln host module ----------------------------------------------- */
 
 void Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx);
+void Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left);
 void Z_kilnZ_log(struct Z_kiln_instance_t *ctx, uint32_t level, uint32_t ptr, uint32_t len);
 uint32_t Z_kilnZ_config_get(struct Z_kiln_instance_t *ctx, uint32_t key_ptr, uint32_t key_len,
 			    uint32_t buf_ptr, uint32_t buf_len);
 
 void Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx)
 {
-	(void)ctx;
+	/* the fuel pass's code also asks with a counter at zero: nothing to
+	 * bring in here, its next charge traps */
+	uint64_t *fuel = interim_fuel(ctx->owner);
+	if (fuel != NULL && (int64_t)*fuel >= 0)
+		return;
+	fuel_trap = true;
+	wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
+}
+
+void Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left)
+{
+	uint64_t *fuel = interim_fuel(ctx->owner);
+	if (fuel != NULL)
+		*fuel = left;
 	fuel_trap = true;
 	wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
 }

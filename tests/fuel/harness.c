@@ -2,9 +2,11 @@
  * The fuel pass at run time: the same program (fuel_run.wat) compiled by
  * wasm2c before ("plain") and after ("fueled") the pass, linked with WABT's
  * runtime until libkiln-rt takes over.  Checks that endless loops and
- * unbounded recursion end in the fuel trap, that a loop of N iterations
- * costs exactly what the static charges say, and that both builds compute
- * the same results (so renumbering kept every call on its target).
+ * unbounded recursion end in the fuel trap, that code entered with an empty
+ * counter, or finding it emptied after an import call, asks
+ * fuel_exhausted for more, that a loop of N iterations costs exactly what
+ * the static charges say, and that both builds compute the same results
+ * (so renumbering kept every call on its target).
  * Ends with "fuel: N passed, M failed".
  *
  * `fuel-run --bench` instead times both builds (for `make bench`).
@@ -20,8 +22,11 @@
 #include "plain.h"
 
 static unsigned passed, failed;
-static unsigned exhausted_calls;
-static unsigned refills_left;
+static unsigned exhausted_calls, trap_calls;
+static unsigned refills_left;  /* fuel_exhausted brings in REFILL this often */
+static int drain_in_mul;       /* env.mul empties the counter */
+
+#define REFILL 1000
 
 static void check(int ok, const char *what)
 {
@@ -34,25 +39,6 @@ static void check(int ok, const char *what)
 	}
 }
 
-/* kiln.fuel_exhausted: return (without refilling) while returns are left,
- * then trap. */
-void Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx)
-{
-	(void)ctx;
-	exhausted_calls++;
-	if (refills_left > 0) {
-		refills_left--;
-		return;
-	}
-	wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
-}
-
-u32 Z_envZ_mul(struct Z_env_instance_t *ctx, u32 a, u32 b)
-{
-	(void)ctx;
-	return a * b;
-}
-
 static Z_plain_instance_t plain;
 static Z_fueled_instance_t fueled;
 
@@ -61,55 +47,126 @@ static int64_t *fuel(void)
 	return (int64_t *)Z_fueledZ___kiln_fuel(&fueled);
 }
 
+/* kiln.fuel_exhausted, as the runtime's: called with the counter at or
+ * below zero, it brings in REFILL while refills are left (the runtime hands
+ * over a budget or draws on a linked instance's), else traps if the counter
+ * is negative and returns at zero. */
+void Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx)
+{
+	(void)ctx;
+	exhausted_calls++;
+	if (refills_left > 0) {
+		refills_left--;
+		*fuel() += REFILL;
+		return;
+	}
+	if (*fuel() < 0)
+		wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
+}
+
+/* kiln.fuel_trap: a charge took the counter below zero. */
+void Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, u64 left)
+{
+	(void)ctx;
+	trap_calls++;
+	*fuel() = (int64_t)left;
+	wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
+}
+
+u32 Z_envZ_mul(struct Z_env_instance_t *ctx, u32 a, u32 b)
+{
+	(void)ctx;
+	if (drain_in_mul)
+		*fuel() = 0;
+	return a * b;
+}
+
+static void reset_counts(void)
+{
+	exhausted_calls = trap_calls = refills_left = 0;
+	drain_in_mul = 0;
+}
+
 static void test_spin(void)
 {
 	wasm_rt_trap_t trap;
 	*fuel() = 10000;
-	exhausted_calls = 0;
-	refills_left = 0;
+	reset_counts();
 	trap = wasm_rt_impl_try();
 	if (trap == WASM_RT_TRAP_NONE) {
 		Z_fueledZ_spin(&fueled);
 		check(0, "(loop (br 0)) returned");
 		return;
 	}
-	check(trap == WASM_RT_TRAP_UNREACHABLE && exhausted_calls == 1 && *fuel() < 0,
+	check(trap == WASM_RT_TRAP_UNREACHABLE && trap_calls == 1 && exhausted_calls == 0 &&
+		      *fuel() < 0,
 	      "(loop (br 0)) ends in the fuel trap");
 }
 
-static void test_spin_refill(void)
+static void test_empty_on_entry(void)
 {
 	wasm_rt_trap_t trap;
-	int64_t before;
-	*fuel() = 1000;
-	exhausted_calls = 0;
-	refills_left = 3;
+	volatile u32 r = 0;
+	*fuel() = 0;
+	reset_counts();
+	refills_left = 1;
+	trap = wasm_rt_impl_try();
+	if (trap == WASM_RT_TRAP_NONE)
+		r = Z_fueledZ_count(&fueled, 10);
+	check(trap == WASM_RT_TRAP_NONE && r == 10 && exhausted_calls == 1 &&
+		      *fuel() == REFILL - (3 + 9 * 11),
+	      "entered with an empty counter, an export asks fuel_exhausted first");
+	*fuel() = 0;
+	reset_counts();
 	trap = wasm_rt_impl_try();
 	if (trap == WASM_RT_TRAP_NONE) {
-		Z_fueledZ_spin(&fueled);
-		check(0, "spin with refills returned");
+		Z_fueledZ_count(&fueled, 10);
+		check(0, "count with no fuel at all returned");
 		return;
 	}
-	/* the handler is called each time the counter goes below zero; a
-	 * handler that does not refill is called again on the next charge */
-	before = *fuel();
-	check(trap == WASM_RT_TRAP_UNREACHABLE && exhausted_calls == 4 && before < 0,
-	      "a fuel_exhausted that returns is called again at the next charge");
+	check(trap == WASM_RT_TRAP_UNREACHABLE && exhausted_calls == 1 && trap_calls == 1,
+	      "with nothing brought in, its first charge traps");
+}
+
+static void test_emptied_by_import(void)
+{
+	wasm_rt_trap_t trap;
+	volatile u64 r = 0;
+	*fuel() = 1000000;
+	reset_counts();
+	drain_in_mul = 1;
+	refills_left = 4;
+	trap = wasm_rt_impl_try();
+	if (trap == WASM_RT_TRAP_NONE)
+		r = Z_fueledZ_sum_squares(&fueled, 4);
+	check(trap == WASM_RT_TRAP_NONE && r == 14 && exhausted_calls == 4 && trap_calls == 0,
+	      "a counter emptied by an import call is refilled through fuel_exhausted");
+	*fuel() = 1000000;
+	reset_counts();
+	drain_in_mul = 1;
+	trap = wasm_rt_impl_try();
+	if (trap == WASM_RT_TRAP_NONE) {
+		Z_fueledZ_sum_squares(&fueled, 4);
+		check(0, "sum_squares with an emptied counter returned");
+		return;
+	}
+	check(trap == WASM_RT_TRAP_UNREACHABLE && exhausted_calls == 1 && trap_calls == 1,
+	      "and if nothing comes in, the next charge traps");
+	drain_in_mul = 0;
 }
 
 static void test_recursion(void)
 {
 	wasm_rt_trap_t trap;
 	*fuel() = 20000;
-	exhausted_calls = 0;
-	refills_left = 0;
+	reset_counts();
 	trap = wasm_rt_impl_try();
 	if (trap == WASM_RT_TRAP_NONE) {
 		Z_fueledZ_recurse(&fueled, 0);
 		check(0, "unbounded recursion returned");
 		return;
 	}
-	check(trap == WASM_RT_TRAP_UNREACHABLE && exhausted_calls == 1,
+	check(trap == WASM_RT_TRAP_UNREACHABLE && trap_calls == 1,
 	      "unbounded recursion ends in the fuel trap (not the stack guard)");
 }
 
@@ -122,7 +179,7 @@ static void test_count_cost(void)
 		wasm_rt_trap_t trap;
 		volatile u32 r = 0;
 		*fuel() = start;
-		exhausted_calls = 0;
+		reset_counts();
 		trap = wasm_rt_impl_try();
 		if (trap == WASM_RT_TRAP_NONE)
 			r = Z_fueledZ_count(&fueled, ns[i]);
@@ -140,7 +197,7 @@ static void test_same_results(void)
 	wasm_rt_trap_t trap;
 	volatile int same = 1, ran = 0;
 	*fuel() = INT64_MAX / 2;
-	refills_left = 0;
+	reset_counts();
 	trap = wasm_rt_impl_try();
 	if (trap == WASM_RT_TRAP_NONE) {
 		same &= Z_plainZ_started(&plain) == 7;
@@ -165,7 +222,7 @@ static void test_same_results(void)
 		same &= Z_fueledZ_sum_squares(&fueled, 4) == 14;
 		ran = 1;
 	}
-	check(trap == WASM_RT_TRAP_NONE && ran && same && exhausted_calls == 0,
+	check(trap == WASM_RT_TRAP_NONE && ran && same && exhausted_calls == 0 && trap_calls == 0,
 	      "plain and fueled builds compute the same results");
 }
 
@@ -224,8 +281,9 @@ int main(int argc, char **argv)
 	Z_plain_init_module();
 	Z_fueled_init_module();
 	Z_plain_instantiate(&plain, NULL);
-	/* __kiln_fuel starts at 0, so the start function's first charge
-	 * already calls fuel_exhausted: let that one call return */
+	/* __kiln_fuel starts at 0, so the start function asks fuel_exhausted
+	 * for fuel on entry, as it does of the runtime (which hands over the
+	 * instantiation budget there) */
 	refills_left = 1;
 	if (wasm_rt_impl_try() != WASM_RT_TRAP_NONE) {
 		printf("FAIL instantiating the fueled module trapped\nfuel: %u passed, 1 failed\n",
@@ -235,10 +293,11 @@ int main(int argc, char **argv)
 	Z_fueled_instantiate(&fueled, NULL, NULL);
 	if (argc > 1 && strcmp(argv[1], "--bench") == 0)
 		return bench();
-	check(exhausted_calls == 1 && *fuel() == -2,
-	      "the start function is charged (2 instructions, from 0 to -2)");
+	check(exhausted_calls == 1 && *fuel() == REFILL - 2,
+	      "the start function asks for fuel and is charged its 2 instructions");
 	test_spin();
-	test_spin_refill();
+	test_empty_on_entry();
+	test_emptied_by_import();
 	test_recursion();
 	test_count_cost();
 	test_same_results();
