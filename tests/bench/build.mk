@@ -19,6 +19,9 @@ BENCH_BIN   := $(BUILD)/bin/$(FLAVOR)
 BENCH_CCS   ?= gcc clang
 BENCH_RUNS  ?= 7
 BENCH_NAMES := sha256 sort interp recurse strings lz nbody hostcall
+# Extra options of kiln compile for every bench module (e.g. -O 3); native
+# code follows them through cc-flags.
+BENCH_KILN_FLAGS ?=
 WL_DIR      := tests/bench/workloads
 WL_WASM     := $(BENCH_NAMES:%=$(BENCH_DIR)/wasm/%.wasm)
 WL_CFLAGS   := -Wall -Wextra -Werror -I$(WL_DIR)
@@ -38,16 +41,18 @@ $(BENCH_DIR)/wasm/micro_%.wasm: tests/bench/micro/%.wat
 define BENCH_CC_RULES
 $(BENCH_DIR)/$(1)/cc-flags: $(KILN_BIN) tests/bench/cc-flags.sh $(BENCH_DIR)/wasm/micro_small.wasm
 	@mkdir -p $$(dir $$@)
-	sh tests/bench/cc-flags.sh $(KILN_BIN) $(1) $(BENCH_DIR)/wasm/micro_small.wasm > $$@.tmp
+	sh tests/bench/cc-flags.sh $(KILN_BIN) $(1) $(BENCH_DIR)/wasm/micro_small.wasm \
+	  $(BENCH_KILN_FLAGS) > $$@.tmp
 	mv $$@.tmp $$@
 $(BENCH_DIR)/$(1)/%.native.o: $(WL_DIR)/%.c $(WL_DIR)/workload.h $(BENCH_DIR)/$(1)/cc-flags
 	$(1) $$$$(cat $(BENCH_DIR)/$(1)/cc-flags) $(WL_CFLAGS) -DWL_NAME=$$* -c $$< -o $$@
 $(BENCH_DIR)/$(1)/%.fuel.o: $(BENCH_DIR)/wasm/%.wasm $(KILN_BIN) $(KILN_ABI_HDRS)
 	@mkdir -p $$(dir $$@)
-	$(KILN_BIN) compile $$< -o $$@ --name wl_$$* --cc $(1) --allow-unknown-imports
+	$(KILN_BIN) compile $$< -o $$@ --name wl_$$* --cc $(1) --allow-unknown-imports $(BENCH_KILN_FLAGS)
 $(BENCH_DIR)/$(1)/%.nofuel.o: $(BENCH_DIR)/wasm/%.wasm $(KILN_BIN) $(KILN_ABI_HDRS)
 	@mkdir -p $$(dir $$@)
-	$(KILN_BIN) compile $$< -o $$@ --name wl_$$*_nf --cc $(1) --no-fuel --allow-unknown-imports
+	$(KILN_BIN) compile $$< -o $$@ --name wl_$$*_nf --cc $(1) --no-fuel --allow-unknown-imports \
+	  $(BENCH_KILN_FLAGS)
 $(BENCH_DIR)/$(1)/micro.o: $(BENCH_DIR)/wasm/micro_calls.wasm $(KILN_BIN) $(KILN_ABI_HDRS)
 	@mkdir -p $$(dir $$@)
 	$(KILN_BIN) compile $$< -o $$@ --name micro --cc $(1) --allow-unknown-imports

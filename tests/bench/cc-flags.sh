@@ -1,12 +1,14 @@
 #!/bin/sh
-# cc-flags.sh KILN CC WASM — print the flags `kiln compile --cc CC` gives the
-# C compiler (read from its -v output, without -c, -I and file names), so
+# cc-flags.sh KILN CC WASM [OPTION...] — print the flags `kiln compile --cc
+# CC [OPTION...]` gives the C compiler (read from its -v output, without -c, -I and file names), so
 # that `make bench` compiles native code with exactly the same.
 set -eu
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kiln-cc-flags.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-"$1" compile "$3" -o "$tmp/x.o" --name ccflags --cc "$2" --no-fuel \
-	--allow-unknown-imports -v 2>"$tmp/log"
+kiln=$1 cc=$2 wasm=$3
+shift 3
+"$kiln" compile "$wasm" -o "$tmp/x.o" --name ccflags --cc "$cc" --no-fuel \
+	--allow-unknown-imports -v "$@" 2>"$tmp/log"
 # "kiln: FILE: [T] run: CC -c FLAGS... -IDIR ccflags.kiln.c -o ccflags.o  (in DIR)"
 flags=$(awk '{
 	for (i = 1; i <= NF && $i != "run:"; i++) ;

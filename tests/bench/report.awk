@@ -113,21 +113,21 @@ function markdown(    i, j, cc, k, g, f, met) {
 		cc = ccs[j]
 		if ((g = geomean(cc, "native_per_kiln")) > 0)
 			printf "| native/kiln ≥ 0.95 (geometric mean) | %s | %.3f | %s |\n", cc, g,
-				g >= 0.95 ? "yes" : "**no**"
+				(g >= 0.95 ? "yes" : "**no**")
 		if ((f = geomean(cc, "fuel_per_nofuel")) > 0)
 			printf "| fuel overhead ≤ 3%% (geometric mean) | %s | %+.1f%% | %s |\n", cc,
-				100 * (f - 1), f <= 1.03 ? "yes" : "**no**"
+				100 * (f - 1), (f <= 1.03 ? "yes" : "**no**")
 		target_row(cc, "wasm_to_host_ns", "wasm→host no-op import ≤ 2 ns", 2)
 		target_row(cc, "host_to_wasm_ns", "host→wasm kiln_instance_call ≤ 15 ns", 15)
 		target_row(cc, "instantiate_teardown_us", "instantiate + teardown ≤ 2 µs", 2)
 		k = cc SUBSEP "live_instances"
 		if (k in med)
 			printf "| 10,000 live instances | %s | %d | %s |\n", cc, lo[k],
-				lo[k] >= 10000 ? "yes" : "**no**"
+				(lo[k] >= 10000 ? "yes" : "**no**")
 		k = cc SUBSEP "cycles_1m_vsz_growth_mib"
 		if (k in med)
 			printf "| 1,000,000 cycles: flat VSZ | %s | %+.1f MiB (max) | %s |\n", cc, hi[k],
-				hi[k] == 0 ? "yes" : "**no**"
+				(hi[k] == 0 ? "yes" : "**no**")
 	}
 
 	if (nmicro) {
@@ -169,7 +169,7 @@ function markdown(    i, j, cc, k, g, f, met) {
 function target_row(cc, key, what, limit,    k) {
 	k = cc SUBSEP key
 	if (k in med)
-		printf "| %s | %s | %.2f | %s |\n", what, cc, med[k], med[k] <= limit ? "yes" : "**no**"
+		printf "| %s | %s | %.2f | %s |\n", what, cc, med[k], (med[k] <= limit ? "yes" : "**no**")
 }
 
 function jnum(v) {
@@ -189,7 +189,7 @@ function json(    i, j, cc, k, f, m, figs, nf, keys, nk, first) {
 			k = cc SUBSEP wls[i] SUBSEP
 			if (!((k "native_s") in med))
 				continue
-			printf "%s\n      {\"name\": \"%s\"", first ? "" : ",", wls[i]
+			printf "%s\n      {\"name\": \"%s\"", (first ? "" : ","), wls[i]
 			first = 0
 			for (f = 1; f <= nf; f++)
 				printf ", \"%s\": %s", figs[f], jnum(med[k figs[f]])
@@ -198,19 +198,19 @@ function json(    i, j, cc, k, f, m, figs, nf, keys, nk, first) {
 					figs[f], jnum(hi[k figs[f]])
 			printf "}"
 		}
-		printf "%s],\n    \"micro\": {", first ? "" : "\n    "
+		printf "%s],\n    \"micro\": {", (first ? "" : "\n    ")
 		for (m = 1; m <= nk; m++) {
 			k = cc SUBSEP keys[m]
-			printf "%s\n      \"%s\": %s", m > 1 ? "," : "", keys[m], k in med ? jnum(med[k]) : "null"
+			printf "%s\n      \"%s\": %s", (m > 1 ? "," : ""), keys[m], ((k in med) ? jnum(med[k]) : "null")
 		}
 		printf ",\n      \"compile_s_per_mib\": %s", jnum(compile_per_mib(cc, "median"))
 		for (m = 1; m <= nk; m++) {
 			k = cc SUBSEP keys[m]
-			printf ",\n      \"%s_min\": %s, \"%s_max\": %s", keys[m], k in med ? jnum(lo[k]) : "null",
-				keys[m], k in med ? jnum(hi[k]) : "null"
+			printf ",\n      \"%s_min\": %s, \"%s_max\": %s", keys[m], ((k in med) ? jnum(lo[k]) : "null"),
+				keys[m], ((k in med) ? jnum(hi[k]) : "null")
 		}
 		printf ",\n      \"compile_s_per_mib_min\": %s, \"compile_s_per_mib_max\": %s\n    }\n  }%s\n",
-			jnum(compile_per_mib(cc, "min")), jnum(compile_per_mib(cc, "max")), j < ncc ? "," : ""
+			jnum(compile_per_mib(cc, "min")), jnum(compile_per_mib(cc, "max")), (j < ncc ? "," : "")
 	}
 	printf "]\n"
 }
