@@ -17,3 +17,12 @@ $(KILN_BIN): $(OBJ)/compiler/kiln.o $(COMPILER_LIB) $(OCI_LIB) $(FLAVOR_STAMP)
 	$(CC) $(KILN_LDFLAGS) -o $@ $(OBJ)/compiler/kiln.o $(COMPILER_LIB) $(OCI_LIB) $(KILN_LDLIBS)
 
 MAN_PAGES += docs/kiln-compile.1 docs/kiln-inspect.1 docs/kiln-check-imports.1
+
+# `kiln run` finds the libraries of its own build tree (build/lib/<flavour>)
+# and links runners with the sanitizers they were built with.
+$(OBJ)/compiler/run_cache.o: KILN_CFLAGS += -DKILN_RUN_FLAVOR='"$(FLAVOR)"' \
+	-DKILN_RUN_SANITIZE='"$(SANITIZE)"'
+$(OBJ)/compiler/run_cache.o: $(FLAVOR_STAMP)
+MAN_PAGES += docs/kiln-run.1
+MAN_PAGES += docs/kiln-test.1
+MAN_PAGES += docs/kiln-bake.1 docs/kiln-verify-binary.1

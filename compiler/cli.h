@@ -31,6 +31,13 @@ int kiln_cmd_store(int argc, char **argv);
 int kiln_cmd_compile(int argc, char **argv);
 int kiln_cmd_inspect(int argc, char **argv);
 int kiln_cmd_check_imports(int argc, char **argv);
+/* The bake (cli_bake.c). */
+int kiln_cmd_bake(int argc, char **argv);
+int kiln_cmd_verify_binary(int argc, char **argv);
+/* `kiln test` (cli_test.c): one CUnit suite per baked extension. */
+int kiln_cmd_test(int argc, char **argv);
+/* `kiln run` (cli_run.c): its exit status is the guest's, see kiln-run(1). */
+int kiln_cmd_run(int argc, char **argv);
 
 /** Print "kiln: " and the message to stderr; returns 1 for `return`. */
 int kiln_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

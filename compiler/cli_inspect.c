@@ -16,10 +16,13 @@ static void usage(FILE *out)
 {
 	fputs("usage: kiln inspect FILE [--json]\n"
 	      "\n"
-	      "Print the metadata kiln compile embedded (.kiln.meta sections) in an\n"
-	      "object file or a linked binary: one entry per compiled module.\n"
+	      "Print the metadata kiln compile and kiln bake embedded (.kiln.meta\n"
+	      "sections) in an object file or a linked binary: for a host binary, every\n"
+	      "baked extension with its reference, manifest and wasm digests, wasm2c\n"
+	      "version, fuel, grants and exports; for an object, its compiled module.\n"
 	      "\n"
 	      "  --json      print a JSON array of the documents instead of a table\n"
+	      "              (bake documents have \"kiln_bake\", object ones \"kiln_meta\")\n"
 	      "  -h, --help  show this help\n"
 	      "\n"
 	      "See kiln-inspect(1).\n",
@@ -32,6 +35,13 @@ static const char *field(json_t *obj, const char *key, char *buf, size_t size)
 	json_t *v = json_object_get(obj, key);
 	if (!json_is_string(v))
 		return "?";
+	kiln_escape((const uint8_t *)json_string_value(v), json_string_length(v), buf, size);
+	return buf;
+}
+
+/* A string value for display, escaped. */
+static const char *field_text(json_t *v, char *buf, size_t size)
+{
 	kiln_escape((const uint8_t *)json_string_value(v), json_string_length(v), buf, size);
 	return buf;
 }
@@ -82,6 +92,122 @@ static void print_table(json_t *doc)
 	print_entries(doc, "exports", false);
 }
 
+/* A number, "unlimited", or @none when absent or null. */
+static void grant_num(json_t *g, const char *key, const char *label, const char *unit,
+		      double div, const char *none)
+{
+	json_t *v = json_object_get(g, key);
+	printf("    %-18s ", label);
+	if (json_is_integer(v) && div > 1)
+		printf("%g%s\n", (double)json_integer_value(v) / div, unit);
+	else if (json_is_integer(v))
+		printf("%lld%s\n", (long long)json_integer_value(v), unit);
+	else if (json_is_string(v))
+		printf("%s\n", json_string_value(v)[0] == 'u' ? "unlimited" : "?");
+	else
+		printf("%s\n", none);
+}
+
+/* A list of strings, or mapping of strings, on one line. */
+static void grant_list(json_t *g, const char *key, const char *label)
+{
+	json_t *v = json_object_get(g, key), *e;
+	const char *k;
+	size_t i;
+	char buf[256], kb[128], mb[16];
+	bool first = true;
+	printf("    %-18s", label);
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+		{
+			if (json_is_string(e))
+				printf(" %s", field_text(e, buf, sizeof buf));
+			else if (json_is_object(e))
+				printf("%s %s -> %s (%s)", first ? "" : ",",
+				       field(e, "host", buf, sizeof buf), field(e, "guest", kb, sizeof kb),
+				       field(e, "mode", mb, sizeof mb));
+			first = false;
+		}
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, k, e)
+		{
+			kiln_escape((const uint8_t *)k, strlen(k), kb, sizeof kb);
+			printf(" %s=%s", kb, json_is_string(e) ? field_text(e, buf, sizeof buf) : "?");
+			first = false;
+		}
+	}
+	printf("%s\n", first ? " -" : "");
+}
+
+/* One baked extension: its bake document and, when linked, the metadata of
+ * the object compiled for it (@mod, may be NULL). */
+static void print_extension(json_t *doc, json_t *mod)
+{
+	char buf[256], buf2[64], buf3[64];
+	json_t *g = json_object_get(doc, "grants"), *proto = json_object_get(doc, "protocol");
+	json_t *fuel = mod != NULL ? json_object_get(mod, "fuel") : NULL;
+
+	printf("extension %s\n", field(doc, "name", buf, sizeof buf));
+	printf("  reference            %s\n", field(doc, "reference", buf, sizeof buf));
+	printf("  manifest             %s\n", field(doc, "manifest_digest", buf, sizeof buf));
+	printf("  wasm                 %s\n", field(doc, "wasm_digest", buf, sizeof buf));
+	printf("  signed by            %s\n",
+	       json_is_string(json_object_get(doc, "signed_by"))
+		       ? field(doc, "signed_by", buf, sizeof buf)
+		       : "(no signature required)");
+	if (json_is_integer(proto))
+		printf("  protocol             %lld\n", (long long)json_integer_value(proto));
+	else
+		printf("  protocol             (not exported)\n");
+	if (mod == NULL) {
+		printf("  object               MISSING: no object compiled from this wasm is linked\n");
+	} else {
+		printf("  wasm2c               %s\n", field(mod, "wasm2c_version", buf, sizeof buf));
+		printf("  fuel                 %s\n",
+		       json_is_boolean(fuel) ? (json_is_true(fuel) ? "on" : "off") : "?");
+		printf("  cc                   %s -O%s\n", field(mod, "cc", buf, sizeof buf),
+		       field(mod, "opt_level", buf2, sizeof buf2));
+	}
+	if (json_is_object(g)) {
+		printf("  grants:\n");
+		grant_num(g, "memory", "memory", " MiB", 1048576.0, "default (64 MiB)");
+		grant_num(g, "fuel_per_call", "fuel per call", "", 1, "default");
+		grant_num(g, "fuel_instantiate", "fuel instantiate", "", 1, "default");
+		grant_num(g, "soft_deadline_ns", "soft deadline", " s", 1e9, "default (5 s)");
+		grant_num(g, "hard_deadline_ns", "hard deadline", " s", 1e9, "default (30 s)");
+		grant_list(g, "args", "args");
+		grant_list(g, "env", "env");
+		grant_list(g, "env_inherit", "env inherited");
+		grant_list(g, "mounts", "mounts");
+		printf("    %-18s %s / %s / %s\n", "stdin/out/err", field(g, "stdin", buf, sizeof buf),
+		       field(g, "stdout", buf2, sizeof buf2), field(g, "stderr", buf3, sizeof buf3));
+		grant_list(g, "clocks", "clocks");
+		printf("    %-18s %s\n", "random",
+		       json_is_true(json_object_get(g, "random")) ? "yes" : "no");
+		grant_list(g, "config", "config");
+	}
+	if (mod != NULL)
+		print_entries(mod, "exports", false);
+}
+
+/* The object metadata (kiln compile's document) of baked extension @doc. */
+static json_t *object_of(json_t *all, json_t *doc)
+{
+	json_t *name = json_object_get(doc, "name"), *wasm = json_object_get(doc, "wasm_digest"), *m;
+	size_t i;
+	if (!json_is_string(name) || !json_is_string(wasm) ||
+	    strncmp(json_string_value(wasm), "sha256:", 7) != 0)
+		return NULL;
+	json_array_foreach(all, i, m)
+	{
+		json_t *n = json_object_get(m, "name"), *w = json_object_get(m, "wasm_sha256");
+		if (json_object_get(m, "kiln_meta") != NULL && json_is_string(n) && json_is_string(w) &&
+		    json_equal(n, name) && strcmp(json_string_value(w), json_string_value(wasm) + 7) == 0)
+			return m;
+	}
+	return NULL;
+}
+
 int kiln_cmd_inspect(int argc, char **argv)
 {
 	struct kiln_meta_docs docs = {NULL, 0};
@@ -121,7 +247,7 @@ int kiln_cmd_inspect(int argc, char **argv)
 	}
 	for (size_t i = 0; i < docs.count; i++) {
 		json_error_t jerr;
-		json_t *doc = json_loads(docs.docs[i], JSON_REJECT_DUPLICATES, &jerr);
+		json_t *doc = json_loads(docs.docs[i], JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 		if (!json_is_object(doc)) {
 			kiln_cli_fail("%s: %s document %zu is not a JSON object%s%s", path,
 				      KILN_META_SECTION, i + 1, doc == NULL ? ": " : "",
@@ -145,10 +271,33 @@ int kiln_cmd_inspect(int argc, char **argv)
 		}
 		putchar('\n');
 	} else {
-		for (size_t i = 0; i < json_array_size(all); i++) {
-			if (i > 0)
+		size_t shown = 0, i;
+		json_t *doc;
+		/* baked extensions first, each with its object's metadata ... */
+		json_array_foreach(all, i, doc)
+		{
+			if (json_object_get(doc, "kiln_bake") == NULL)
+				continue;
+			if (shown++ > 0)
 				putchar('\n');
-			print_table(json_array_get(all, i));
+			print_extension(doc, object_of(all, doc));
+		}
+		/* ... then objects no bake claims (or a plain object file) */
+		json_array_foreach(all, i, doc)
+		{
+			bool claimed = false;
+			size_t j;
+			json_t *b;
+			if (json_object_get(doc, "kiln_bake") != NULL)
+				continue;
+			json_array_foreach(all, j, b)
+				if (json_object_get(b, "kiln_bake") != NULL && object_of(all, b) == doc)
+					claimed = true;
+			if (claimed)
+				continue;
+			if (shown++ > 0)
+				putchar('\n');
+			print_table(doc);
 		}
 	}
 	status = fflush(stdout) == 0 ? 0 : 1;

@@ -8,8 +8,9 @@
 
 #include "cli.h"
 #include "cli_oci.h"
+#include "config_impl.h"
 
-enum { OPT_LOCKED = OPT_VERB_FIRST, OPT_LOCK, OPT_OUTPUT, OPT_KEY_FOR };
+enum { OPT_LOCKED = OPT_VERB_FIRST, OPT_LOCK, OPT_OUTPUT, OPT_KEY_FOR, OPT_FILE };
 
 static const char pull_usage[] =
 	"usage: kiln pull [OPTIONS] REF\n"
@@ -35,6 +36,7 @@ static const char pull_usage[] =
 
 static const char lock_usage[] =
 	"usage: kiln lock [-o FILE] [OPTIONS] NAME=REF...\n"
+	"       kiln lock -f kiln.yaml [-o FILE] [OPTIONS]\n"
 	"\n"
 	"Resolve each reference (tags to digests), pull and verify it, and write\n"
 	"kiln.lock: per extension the reference, the manifest, config and layer\n"
@@ -42,8 +44,13 @@ static const char lock_usage[] =
 	"version ($KILN_WASM2C or wasm2c on PATH).  The file is replaced only when\n"
 	"every extension resolved; on any error it is left as it was.\n"
 	"\n"
+	"With -f, the extensions, references and keys come from kiln.yaml (see\n"
+	"docs/kiln.yaml.md) and the lock is written beside it.\n"
+	"\n"
 	"options:\n"
-	"  -o, --output FILE         where to write (default kiln.lock)\n"
+	"  -f, --file FILE           lock the extensions of this kiln.yaml\n"
+	"  -o, --output FILE         where to write (default kiln.lock, beside\n"
+	"                            kiln.yaml with -f)\n"
 	"  --key PUB                 require signatures by this key for every extension\n"
 	"  --key-for NAME=PUB        require a signature by PUB for extension NAME\n" OCI_CLI_OPTIONS_HELP;
 
@@ -179,22 +186,24 @@ int kiln_cmd_lock(int argc, char **argv)
 		{"key", required_argument, NULL, OPT_KEY},
 		{"key-for", required_argument, NULL, OPT_KEY_FOR},
 		{"output", required_argument, NULL, OPT_OUTPUT},
+		{"file", required_argument, NULL, OPT_FILE},
 		{NULL, 0, NULL, 0},
 	};
 	struct oci_cli cli;
 	struct kiln_oci_client *c = NULL;
-	struct kiln_oci_pubkey all_key;
+	struct kiln_oci_pubkey all_key, *yaml_keys = NULL;
 	struct key_for keys[OCI_CLI_MAX_LIST];
 	struct kiln_oci_lock_request *reqs = NULL;
 	struct kiln_oci_lock lock = {0};
+	struct kiln_config cfg = {0};
 	struct kiln_err err = {0};
-	const char *out = "kiln.lock", *key_path = NULL;
-	char version[64];
+	const char *out = NULL, *key_path = NULL, *file = NULL;
+	char version[64], *dirs_out = NULL, **refs = NULL;
 	size_t n_keys = 0, n;
 	int opt, rc = 0;
 
 	oci_cli_init(&cli);
-	while ((opt = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:f:", opts, NULL)) != -1) {
 		int r = oci_cli_option(&cli, opt, optarg);
 		if (r == 2)
 			return 2;
@@ -202,6 +211,8 @@ int kiln_cmd_lock(int argc, char **argv)
 			continue;
 		if (opt == 'o' || opt == OPT_OUTPUT) {
 			out = optarg;
+		} else if (opt == 'f' || opt == OPT_FILE) {
+			file = optarg;
 		} else if (opt == OPT_KEY) {
 			key_path = optarg;
 		} else if (opt == OPT_KEY_FOR) {
@@ -221,17 +232,78 @@ int kiln_cmd_lock(int argc, char **argv)
 		fputs(lock_usage, stdout);
 		return 0;
 	}
-	n = (size_t)(argc - optind);
-	if (n == 0) {
+	n = file != NULL ? 0 : (size_t)(argc - optind);
+	if ((file == NULL && n == 0) || (file != NULL && optind != argc)) {
 		fputs(lock_usage, stderr);
 		return 2;
 	}
 	if (key_path != NULL && kiln_oci_pubkey_load(key_path, &all_key, &err) != KILN_OK)
 		return kiln_cli_fail("%s", err.msg);
+	if (file != NULL) {
+		if (kiln_config_read(file, &cfg, &err) != KILN_OK) {
+			rc = kiln_cli_fail("%s", err.msg);
+			goto out;
+		}
+		if (cfg.count == 0) {
+			rc = kiln_cli_fail("%s: no extensions to lock", file);
+			goto out;
+		}
+		n = cfg.count;
+		if (out == NULL) {
+			dirs_out = kiln_config_path(&cfg, "kiln.lock");
+			if (dirs_out == NULL) {
+				rc = kiln_cli_fail("out of memory");
+				goto out;
+			}
+			out = dirs_out;
+		}
+	}
+	if (out == NULL)
+		out = "kiln.lock";
 	reqs = calloc(n, sizeof *reqs);
-	if (reqs == NULL)
-		return kiln_cli_fail("out of memory");
-	for (size_t i = 0; i < n; i++) {
+	refs = calloc(n, sizeof *refs);
+	yaml_keys = calloc(n, sizeof *yaml_keys);
+	if (reqs == NULL || refs == NULL || yaml_keys == NULL) {
+		rc = kiln_cli_fail("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n && file != NULL; i++) {
+		const struct kiln_config_ext *e = &cfg.exts[i];
+		struct kiln_oci_ref ref;
+		char *kp;
+		if (kiln_config_ref(&cfg, e, &ref, &err) != KILN_OK) {
+			rc = kiln_cli_fail("%s: %s", e->name, err.msg);
+			goto out;
+		}
+		refs[i] = malloc(KILN_OCI_REF_STRMAX);
+		if (refs[i] == NULL) {
+			rc = kiln_cli_fail("out of memory");
+			goto out;
+		}
+		kiln_oci_ref_format(&ref, refs[i], KILN_OCI_REF_STRMAX);
+		reqs[i].name = e->name;
+		reqs[i].reference = refs[i];
+		reqs[i].key = key_path ? &all_key : NULL;
+		if (e->allow_latest)
+			cli.ref_flags |= KILN_OCI_REF_ALLOW_LATEST;
+		if (e->key != NULL) {
+			kp = kiln_config_path(&cfg, e->key);
+			if (kp == NULL || kiln_oci_pubkey_load(kp, &yaml_keys[i], &err) != KILN_OK) {
+				rc = kiln_cli_fail("%s:%u:%u: key: %s", cfg.path, e->key_mark.line,
+						   e->key_mark.column,
+						   kp == NULL ? "out of memory" : err.msg);
+				free(kp);
+				goto out;
+			}
+			free(kp);
+			reqs[i].key = &yaml_keys[i];
+		}
+		for (size_t k = 0; k < n_keys; k++)
+			if (strlen(e->name) == keys[k].name_len &&
+			    strncmp(e->name, keys[k].name, keys[k].name_len) == 0)
+				reqs[i].key = &keys[k].key;
+	}
+	for (size_t i = 0; i < n && file == NULL; i++) {
 		char *arg = argv[optind + (int)i], *eq = strchr(arg, '=');
 		if (eq == NULL || eq == arg) {
 			fprintf(stderr, "kiln: \"%s\": expected NAME=REF\n", arg);
@@ -250,8 +322,23 @@ int kiln_cmd_lock(int argc, char **argv)
 	if ((rc = oci_cli_wasm2c_version(version, sizeof version)) != 0 ||
 	    (rc = oci_cli_client(&cli, &c)) != 0)
 		goto out;
-	if (kiln_oci_lock_resolve(c, reqs, n, cli.ref_flags, version, &lock, &err) != KILN_OK ||
-	    kiln_oci_lock_write(out, &lock, &err) != KILN_OK) {
+	if (kiln_oci_lock_resolve(c, reqs, n, cli.ref_flags, version, &lock, &err) != KILN_OK) {
+		rc = kiln_cli_fail("%s", err.msg);
+		goto out;
+	}
+	/* The lock keeps references as kiln.yaml writes them, not as they were
+	 * pulled from here (a layout directory relative to kiln.yaml). */
+	for (size_t i = 0; i < lock.count && file != NULL; i++) {
+		struct kiln_oci_ref ref;
+		if (kiln_oci_ref_parse(cfg.exts[i].ref, KILN_OCI_REF_ALLOW_LATEST, &ref, &err) !=
+		    KILN_OK) {
+			rc = kiln_cli_fail("%s", err.msg);
+			goto out;
+		}
+		kiln_oci_ref_format(&ref, lock.entries[i].reference,
+				    sizeof lock.entries[i].reference);
+	}
+	if (kiln_oci_lock_write(out, &lock, &err) != KILN_OK) {
 		rc = kiln_cli_fail("%s", err.msg);
 		goto out;
 	}
@@ -263,6 +350,12 @@ int kiln_cmd_lock(int argc, char **argv)
 out:
 	kiln_oci_lock_release(&lock);
 	kiln_oci_client_free(c);
+	for (size_t i = 0; refs != NULL && i < n; i++)
+		free(refs[i]);
+	free(refs);
+	free(yaml_keys);
 	free(reqs);
+	free(dirs_out);
+	kiln_config_release(&cfg);
 	return rc;
 }

@@ -549,6 +549,98 @@ out:
 	return rc;
 }
 
+/*
+ * wasm2c 1.0.32 initialises a funcref table entry from an element segment
+ * with (char*)instance + module_offset, where module_offset is 0 for the
+ * module's own functions and, for an imported function, the offset of the
+ * field holding the import module's context: so an imported function
+ * called through a table got the address of that field (or, for the first
+ * import module, whose field is at offset 0, the importer's own instance)
+ * instead of its context.  The fix, in the output itself: imported entries'
+ * offsets are marked (KILN_W2C_IMPORT_OFFSET adds 1, so that no marked
+ * offset is 0) and the helper dereferences them (kiln_w2c_elem_instance);
+ * both are defined by the glue (glue.c).  Any other output is refused: the
+ * glue is written for exactly this one.
+ *
+ * Its instantiate() also loads data segments (init_memories) before element
+ * segments (init_tables), where wasm initialises tables first: a module
+ * whose data segment traps must have filled the tables it imports.  The two
+ * calls are swapped (their allocations do not depend on each other).
+ */
+static const char w2c_elem_line[] = "        (char*)module_instance + src_expr->module_offset};\n";
+static const char w2c_elem_fixed[] =
+	"        kiln_w2c_elem_instance(module_instance, src_expr->module_offset)};\n";
+static const char w2c_offsetof[] = ", offsetof(";
+static const char w2c_offsetof_fixed[] = ", KILN_W2C_IMPORT_OFFSET(";
+static const char w2c_init_order[] = "  init_memories(instance);\n  init_tables(instance);\n";
+static const char w2c_init_fixed[] = "  init_tables(instance);\n  init_memories(instance);\n";
+_Static_assert(sizeof w2c_init_order == sizeof w2c_init_fixed, "swapped in place");
+
+static int fix_wasm2c_output(struct ctx *c)
+{
+	const size_t elem_len = sizeof w2c_elem_line - 1, off_len = sizeof w2c_offsetof - 1;
+	uint8_t *src = NULL;
+	char *out = NULL, *order;
+	size_t len = 0, outlen = 0, pos = 0, helpers = 0, imports = 0;
+	FILE *f = NULL;
+	int rc;
+
+	if ((rc = read_file(c, temp_path(T_W2C_C), &src, &len)) != KILN_OK)
+		goto out;
+	f = open_memstream(&out, &outlen);
+	if (f == NULL) {
+		rc = kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
+		goto out;
+	}
+	/* byte strings, not C strings: wasm2c copies names into comments */
+	while (pos < len) {
+		const uint8_t *a = memmem(src + pos, len - pos, w2c_elem_line, elem_len);
+		const uint8_t *b = memmem(src + pos, len - pos, w2c_offsetof, off_len);
+		const uint8_t *at = a != NULL && (b == NULL || a < b) ? a : b;
+		if (at == NULL) {
+			fwrite(src + pos, 1, len - pos, f);
+			break;
+		}
+		fwrite(src + pos, 1, (size_t)(at - (src + pos)), f);
+		if (at == a) {
+			fputs(w2c_elem_fixed, f);
+			pos = (size_t)(at - src) + elem_len;
+			helpers++;
+		} else {
+			fputs(w2c_offsetof_fixed, f);
+			pos = (size_t)(at - src) + off_len;
+			imports++;
+		}
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		rc = kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
+		goto out;
+	}
+	f = NULL;
+	if (helpers != 1) {
+		rc = kiln_err_set(c->err, KILN_EINTERNAL,
+				  "%s: wasm2c's output has %zu funcref_table_init bodies of the "
+				  "form kiln knows, expected 1 (is it wasm2c %s?)",
+				  c->in, helpers, KILN_WASM2C_VERSION);
+		goto out;
+	}
+	if (imports != 0)
+		verbose(c, "wasm2c output: %zu imported functions in element segments get their "
+			   "context",
+			imports);
+	order = memmem(out, outlen, w2c_init_order, sizeof w2c_init_order - 1);
+	if (order != NULL)
+		memcpy(order, w2c_init_fixed, sizeof w2c_init_fixed - 1);
+	rc = write_file(c, temp_path(T_W2C_C), out, outlen);
+out:
+	if (f != NULL)
+		fclose(f);
+	free(out);
+	free(src);
+	return rc;
+}
+
 /* The directory holding kiln_abi.h: $KILN_INCLUDE, then <dir of the kiln
  * executable>/../include/kiln, then <dir of the kiln executable>/../runtime. */
 static int find_include_dir(struct ctx *c, char *out, size_t size)
@@ -595,7 +687,16 @@ static int find_include_dir(struct ctx *c, char *out, size_t size)
  * cc flags: -fPIC so that the object links into Debian's default PIE
  * executables (and shared objects); -fstack-clash-protection so that no
  * stack frame of generated code (a function with thousands of locals) can
- * step over the guard page that turns deep recursion into a trap; no -g and relative file names, so that
+ * step over the guard page that turns deep recursion into a trap;
+ * -fno-optimize-sibling-calls because wasm (without the tail-call proposal)
+ * has no tail calls: left to itself, cc turns a recursive call in tail
+ * position, or one under an accumulator (n * fac(n - 1)), into a loop, so
+ * that unbounded recursion spins until fuel runs out instead of exhausting
+ * the stack, and deep recursion returns a result where wasm traps;
+ * -fsignaling-nans so that gcc keeps x - 0.0, x * 1.0, x / 1.0, x / -1.0,
+ * -0.0 - x and -1.0 * x, which wasm requires to turn a signalling NaN into
+ * a quiet one (clang ignores the flag: the glue sets its equivalent with a
+ * pragma); no -g and relative file names, so that
  * the object does not depend on the work directory.  wasm2c 1.0.32's output
  * does all its type punning through memcpy, so -fno-strict-aliasing is not
  * needed.  Warnings are the compiler's defaults: the generated C is not
@@ -610,6 +711,8 @@ static int run_cc(struct ctx *c)
 			oflag,
 			"-fPIC",
 			"-fstack-clash-protection",
+			"-fno-optimize-sibling-calls",
+			"-fsignaling-nans",
 			iflag,
 			(char *)temp_base(T_GLUE),
 			"-o",
@@ -764,7 +867,8 @@ int kiln_compile_diag(const struct kiln_compile_opts *opts, FILE *diag, struct k
 		goto out;
 	if ((rc = check_wasm2c(&c)) != KILN_OK)
 		goto out;
-	if ((rc = run_wasm2c(&c, m)) != KILN_OK || (rc = rewrite_membase(&c)) != KILN_OK)
+	if ((rc = run_wasm2c(&c, m)) != KILN_OK || (rc = fix_wasm2c_output(&c)) != KILN_OK ||
+	    (rc = rewrite_membase(&c)) != KILN_OK)
 		goto out;
 
 	/* glue */

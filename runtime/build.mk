@@ -19,3 +19,13 @@ INSTALL_HEADERS += runtime/kiln_wasi.h
 # null for &kiln_rt_thread.  The runtime's own code goes without that one
 # check; everything else stays sanitised.
 $(RT_OBJS): KILN_CFLAGS += $(if $(findstring undefined,$(SANITIZE)),-fno-sanitize=null)
+
+# The generic host `kiln run` links each extension with (runtime/run/),
+# installed beside libkiln-rt.a.
+RUN_LIB := $(LIBDIR)/libkiln-run.a
+ALL_TARGETS  += $(RUN_LIB)
+INSTALL_LIBS += $(RUN_LIB)
+
+$(RUN_LIB): $(OBJ)/runtime/run/run_host.o
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^

@@ -109,6 +109,7 @@ void kiln_engine_free(struct kiln_engine *eng)
 	if (eng->live_instances != 0)
 		kiln_rt_misuse("kiln_engine_free: %llu instances are still alive",
 			       (unsigned long long)eng->live_instances);
+	kiln_rt_release_failed(eng);
 	if (eng->pool.live != eng->pool.retired)
 		kiln_rt_misuse("kiln_engine_free: %u memories made by the host are still "
 			       "allocated",
@@ -167,12 +168,13 @@ int kiln_rt_ext_rec(struct kiln_engine *eng, const struct kiln_extension *ext,
 	/* Calls binary-search the exports: a descriptor that breaks the
 	 * order would make some of them unreachable, silently. */
 	for (uint32_t i = 1; i < desc->nexports; i++) {
-		if (strcmp(desc->exports[i - 1].name, desc->exports[i].name) >= 0)
+		const struct kiln_export_desc *a = &desc->exports[i - 1], *b = &desc->exports[i];
+		if (kiln_rt_name_cmp(a->name, kiln_rt_name_len(a), b->name, kiln_rt_name_len(b)) >=
+		    0)
 			return kiln_err_set(err, KILN_EINVAL,
 					    "module %s: exports are not sorted by name "
-					    "(\"%s\" before \"%s\")",
-					    desc->name, desc->exports[i - 1].name,
-					    desc->exports[i].name);
+					    "(export %u \"%s\" before export %u \"%s\")",
+					    desc->name, i - 1, a->name, i, b->name);
 	}
 	rec = calloc(1, sizeof *rec);
 	if (rec == NULL)

@@ -19,6 +19,7 @@
 
 #include "rt_impl.h"
 #include "rt_os.h"
+#include "wasi_impl.h"
 
 #define INSTANTIATION_NAME "(instantiation)"
 /* Arguments and results up to this count live on the stack. */
@@ -150,6 +151,8 @@ static __attribute__((noinline)) enum kiln_trap_kind boundary_instantiate(struct
 	t->instantiating = f->inst;
 	frame_enter(t, f);
 	f->inst->desc->instantiate(f->inst->mi, f->inst->import_ctx);
+	if (f->inst->initialize != NULL)
+		f->inst->initialize->call(f->inst->mi, NULL, NULL);
 	unwind(t, f);
 	t->instantiating = f->saved_instantiating;
 	return KILN_TRAP_NONE;
@@ -212,6 +215,46 @@ static inline void add_fuel(struct kiln_instance *inst, int64_t used)
 
 /* ---- Instantiation ---- */
 
+/* Whether @inst's code may have handed a reference to one of its functions
+ * to someone else: it imports a funcref table, a mutable funcref global or
+ * a function taking a funcref.  A descriptor without its import list
+ * (written by hand) is judged by its import modules: anything but the
+ * runtime's own "kiln" and "wasi_snapshot_preview1", which take no
+ * references. */
+static bool may_leak_functions(const struct kiln_instance *inst)
+{
+	const struct kiln_module_desc *d = inst->desc;
+
+	if (d->imports == NULL) {
+		for (uint32_t i = 0; i < d->nimport_modules; i++)
+			if (strcmp(d->import_modules[i], KILN_HOST_MODULE) != 0 &&
+			    strcmp(d->import_modules[i], "wasi_snapshot_preview1") != 0)
+				return true;
+		return false;
+	}
+	for (uint32_t i = 0; i < d->nimports; i++) {
+		const struct kiln_import_desc *imp = &d->imports[i];
+		switch (imp->kind) {
+		case KILN_EXTERN_TABLE:
+			if (imp->types[0] == KILN_FUNCREF)
+				return true;
+			break;
+		case KILN_EXTERN_GLOBAL:
+			if (imp->nparams == 1 && imp->types[0] == KILN_FUNCREF)
+				return true;
+			break;
+		case KILN_EXTERN_FUNC:
+			for (uint32_t k = 0; k < imp->nparams; k++)
+				if (imp->types[k] == KILN_FUNCREF)
+					return true;
+			break;
+		case KILN_EXTERN_MEMORY:
+			break;
+		}
+	}
+	return false;
+}
+
 static int instantiate(struct kiln_instance *inst, struct kiln_err *err)
 {
 	struct kiln_thread *t = &kiln_rt_thread;
@@ -243,7 +286,15 @@ static int instantiate(struct kiln_instance *inst, struct kiln_err *err)
 	}
 	if (kind != KILN_TRAP_NONE) {
 		rc = report_trap(inst, INSTANTIATION_NAME, t, kind, err);
-		inst->desc->free(inst->mi);
+		/* Element segments applied before the trap (or the start
+		 * function) may have stored this instance's functions in a
+		 * table it imports, where anyone may call them: they need
+		 * their instance, memories and tables as long as that table
+		 * lives.  linking.wast checks it. */
+		if (kind != KILN_TRAP_RESOURCE && may_leak_functions(inst))
+			inst->held = true;
+		else
+			inst->desc->free(inst->mi);
 		inst->broken = true;
 		goto out;
 	}
@@ -286,11 +337,22 @@ static void apply_grants(struct kiln_instance *inst, const struct kiln_grants *g
 	inst->hard_ns = deadline_ns(g->hard_deadline_ns, KILN_DEFAULT_HARD_DEADLINE_NS);
 	inst->soft_ticks = kiln_rt_ns_to_ticks(inst->engine, inst->soft_ns);
 	inst->hard_ticks = kiln_rt_ns_to_ticks(inst->engine, inst->hard_ns);
+	kiln_rt_log_limit_init(inst, g);
 }
 
 static size_t round_up(size_t n, size_t a)
 {
 	return (n + a - 1) / a * a;
+}
+
+/* Whether @desc imports anything from wasi_snapshot_preview1: only then
+ * does an instance need (and pay for) a WASI state. */
+static bool imports_wasi(const struct kiln_module_desc *desc)
+{
+	for (uint32_t i = 0; i < desc->nimport_modules; i++)
+		if (strcmp(desc->import_modules[i], KILN_WASI_MODULE) == 0)
+			return true;
+	return false;
 }
 
 static int resolve_imports(struct kiln_instance *inst, struct kiln_err *err)
@@ -301,7 +363,7 @@ static int resolve_imports(struct kiln_instance *inst, struct kiln_err *err)
 	for (uint32_t i = 0; i < desc->nimport_modules; i++) {
 		const char *m = desc->import_modules[i];
 		void *ctx = NULL;
-		if (strcmp(m, KILN_HOST_MODULE) == 0 || strcmp(m, "wasi_snapshot_preview1") == 0) {
+		if (strcmp(m, KILN_HOST_MODULE) == 0 || strcmp(m, KILN_WASI_MODULE) == 0) {
 			ctx = inst;
 		} else if (eng->cfg.resolve_import != NULL) {
 			kiln_err_clear(err);
@@ -325,11 +387,75 @@ static int resolve_imports(struct kiln_instance *inst, struct kiln_err *err)
 	return KILN_OK;
 }
 
+static void add_stats(struct kiln_stats *sum, const struct kiln_stats *s, uint64_t ticks,
+		      uint64_t tick_ns);
+
+/* Take @inst out of its extension's live instances, its statistics into
+ * the extension's.  Called with the engine's lock held. */
+static void unlink_live(struct kiln_instance *inst)
+{
+	struct kiln_engine *eng = inst->engine;
+	struct kiln_ext_rec *rec = inst->rec;
+
+	if (rec == NULL)
+		return;
+	if (inst->rec_prev != NULL)
+		inst->rec_prev->rec_next = inst->rec_next;
+	else
+		rec->live = inst->rec_next;
+	if (inst->rec_next != NULL)
+		inst->rec_next->rec_prev = inst->rec_prev;
+	rec->live_count--;
+	add_stats(&rec->retired, &inst->stats, inst->wall_ticks, eng->tick_ns);
+	eng->live_instances--;
+	inst->rec = NULL;
+	inst->rec_next = inst->rec_prev = NULL;
+}
+
+/* A failed instantiation that holds its memories and tables (see
+ * instantiate()): the engine keeps it until it goes. */
+static void keep_failed(struct kiln_instance *inst)
+{
+	struct kiln_engine *eng = inst->engine;
+	pthread_mutex_lock(&eng->lock);
+	unlink_live(inst);
+	inst->rec_next = eng->failed;
+	eng->failed = inst;
+	pthread_mutex_unlock(&eng->lock);
+}
+
+void kiln_rt_release_failed(struct kiln_engine *eng)
+{
+	struct kiln_instance *inst, *next;
+	for (inst = eng->failed; inst != NULL; inst = next) {
+		next = inst->rec_next;
+		inst->desc->free(inst->mi);
+		/* kept until now: the functions it handed out may still have
+		 * called into its WASI state or configuration */
+		kiln_rt_config_free(inst);
+		kiln_wasi_free(inst->wasi);
+		free(inst);
+	}
+	eng->failed = NULL;
+}
+
+/* A WASI reactor's `_initialize` export, () -> (), which must run once
+ * before any other export: it is part of the instantiation (its fuel, its
+ * trap boundary), as the start function is. */
+static const struct kiln_export_desc *find_initialize(const struct kiln_instance *inst)
+{
+	const struct kiln_export_desc *fn = kiln_instance_export(inst, KILN_INITIALIZE_EXPORT);
+	if (fn == NULL || fn->kind != KILN_EXTERN_FUNC || fn->nparams != 0 || fn->nresults != 0)
+		return NULL;
+	return fn;
+}
+
 int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 		      const struct kiln_grants *grants, struct kiln_instance **out,
 		      struct kiln_err *err)
 {
 	static const struct kiln_grants zero_grant;
+	const struct kiln_grants *g;
 	const struct kiln_module_desc *desc;
 	struct kiln_instance *inst = NULL;
 	struct kiln_ext_rec *rec = NULL;
@@ -365,8 +491,15 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 	inst->mi = (char *)inst + head;
 	inst->import_ctx = (void **)((char *)inst + ctx_off);
 	inst->fuel = desc->fuel != NULL ? desc->fuel(inst->mi) : NULL;
-	apply_grants(inst, grants != NULL ? grants : ext->grants != NULL ? ext->grants : &zero_grant);
+	inst->initialize = find_initialize(inst);
+	g = grants != NULL ? grants : ext->grants != NULL ? ext->grants : &zero_grant;
+	apply_grants(inst, g);
+	if ((rc = kiln_rt_config_copy(inst, g, err)) != KILN_OK)
+		goto out;
 	if ((rc = resolve_imports(inst, err)) != KILN_OK)
+		goto out;
+	if (imports_wasi(desc) && (rc = kiln_wasi_new(&g->wasi, ext_name(inst), &inst->wasi, err)) !=
+					  KILN_OK)
 		goto out;
 
 	pthread_mutex_lock(&eng->lock);
@@ -384,16 +517,21 @@ int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 	if (rc != KILN_OK)
 		goto out;
 	if ((rc = instantiate(inst, err)) != KILN_OK) {
-		inst->broken = true;
-		kiln_instance_free(inst);
+		if (inst->held)
+			keep_failed(inst);
+		else
+			kiln_instance_free(inst);
 		inst = NULL;
 		goto out;
 	}
 	*out = inst;
 	inst = NULL;
 out:
-	if (inst != NULL)
+	if (inst != NULL) {
+		kiln_rt_config_free(inst);
+		kiln_wasi_free(inst->wasi);
 		free(inst);
+	}
 	return rc;
 }
 
@@ -408,39 +546,32 @@ static void add_stats(struct kiln_stats *sum, const struct kiln_stats *s, uint64
 		sum->traps[k] += __atomic_load_n(&s->traps[k], __ATOMIC_RELAXED);
 	sum->fuel_consumed += __atomic_load_n(&s->fuel_consumed, __ATOMIC_RELAXED);
 	sum->wall_ns += __atomic_load_n(&s->wall_ns, __ATOMIC_RELAXED);
+	sum->wasi_denials += __atomic_load_n(&s->wasi_denials, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&s->peak_pages, __ATOMIC_RELAXED) > sum->peak_pages)
 		sum->peak_pages = __atomic_load_n(&s->peak_pages, __ATOMIC_RELAXED);
+	sum->log_lines += __atomic_load_n(&s->log_lines, __ATOMIC_RELAXED);
+	sum->log_dropped += __atomic_load_n(&s->log_dropped, __ATOMIC_RELAXED);
 }
 
 void kiln_instance_free(struct kiln_instance *inst)
 {
 	struct kiln_engine *eng;
-	struct kiln_ext_rec *rec;
 
 	if (inst == NULL)
 		return;
 	eng = inst->engine;
 	if (running_here(&kiln_rt_thread, inst))
 		kiln_rt_misuse("kiln_instance_free: extension %s is running", ext_name(inst));
-	if (!inst->broken)
+	if (!inst->broken || inst->held)
 		inst->desc->free(inst->mi);
 	/* The timer may be reporting on this instance: wait for it. */
 	pthread_mutex_lock(&eng->timer_lock);
 	pthread_mutex_unlock(&eng->timer_lock);
 	pthread_mutex_lock(&eng->lock);
-	rec = inst->rec;
-	if (rec != NULL) {
-		if (inst->rec_prev != NULL)
-			inst->rec_prev->rec_next = inst->rec_next;
-		else
-			rec->live = inst->rec_next;
-		if (inst->rec_next != NULL)
-			inst->rec_next->rec_prev = inst->rec_prev;
-		rec->live_count--;
-		add_stats(&rec->retired, &inst->stats, inst->wall_ticks, eng->tick_ns);
-		eng->live_instances--;
-	}
+	unlink_live(inst);
 	pthread_mutex_unlock(&eng->lock);
+	kiln_rt_config_free(inst);
+	kiln_wasi_free(inst->wasi);
 	free(inst);
 }
 
@@ -451,24 +582,32 @@ int kiln_instance_reset(struct kiln_instance *inst, struct kiln_err *err)
 	if (running_here(&kiln_rt_thread, inst))
 		return kiln_err_set(err, KILN_ESTATE, "extension %s: cannot reset while it runs",
 				    ext_name(inst));
-	if (!inst->broken)
+	if (!inst->broken || inst->held)
 		inst->desc->free(inst->mi);
 	inst->broken = true;
+	inst->held = false;
 	inst->cache = NULL;
+	if (inst->wasi != NULL) {
+		int rc = kiln_wasi_reset(inst->wasi, err);
+		if (rc != KILN_OK) {
+			kiln_err_prefix(err, ext_name(inst));
+			return rc;
+		}
+	}
 	return instantiate(inst, err);
 }
 
 /* ---- Calls ---- */
 
-const struct kiln_export_desc *kiln_instance_export(const struct kiln_instance *inst,
-						    const char *name)
+const struct kiln_export_desc *kiln_instance_export_n(const struct kiln_instance *inst,
+						      const char *name, size_t len)
 {
 	const struct kiln_export_desc *ex = inst->desc->exports;
 	uint32_t lo = 0, hi = inst->desc->nexports;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(name, ex[mid].name);
+		int c = kiln_rt_name_cmp(name, len, ex[mid].name, kiln_rt_name_len(&ex[mid]));
 		if (c == 0)
 			return &ex[mid];
 		if (c < 0)
@@ -477,6 +616,12 @@ const struct kiln_export_desc *kiln_instance_export(const struct kiln_instance *
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+const struct kiln_export_desc *kiln_instance_export(const struct kiln_instance *inst,
+						    const char *name)
+{
+	return kiln_instance_export_n(inst, name, strlen(name));
 }
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
@@ -662,6 +807,8 @@ int kiln_instance_call(struct kiln_instance *inst, const char *name, const struc
 			return kiln_err_set(err, KILN_ENOTFOUND,
 					    "extension %s: no exported function \"%s\"",
 					    ext_name(inst), name);
+		/* found by a C string: a name without NUL bytes, which the
+		 * C string comparison above may test */
 		inst->cache = fn;
 	}
 	return invoke(inst, fn, args, nargs, results, nresults, true, err);
@@ -684,6 +831,11 @@ const struct kiln_extension *kiln_instance_extension(const struct kiln_instance 
 void *kiln_instance_module(struct kiln_instance *inst)
 {
 	return inst->mi;
+}
+
+struct kiln_wasi *kiln_instance_wasi(const struct kiln_instance *inst)
+{
+	return inst->wasi;
 }
 
 void kiln_instance_set_user(struct kiln_instance *inst, void *user)

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KILN_ABI_VERSION 1
+#define KILN_ABI_VERSION 2
 
 /** Name of the exported, mutable i64 fuel global the fuel pass adds. */
 #define KILN_FUEL_EXPORT "__kiln_fuel"
@@ -81,6 +81,11 @@ typedef void (*kiln_trampoline_fn)(void *module_instance,
  * memories `get` returns the wasm_rt_memory_t *, for tables the
  * wasm_rt_funcref_table_t * or wasm_rt_externref_table_t * (types[0] says
  * which).
+ *
+ * A wasm name may hold NUL bytes: `name` is then name_len bytes long (plus
+ * a terminating NUL).  name_len 0 means strlen(name), so that descriptors
+ * written by hand may leave it out.  Exports are sorted by their bytes,
+ * shorter first on a common prefix (strcmp order for NUL-free names).
  */
 struct kiln_export_desc {
 	const char *name;
@@ -90,6 +95,7 @@ struct kiln_export_desc {
 	const uint8_t *types;
 	kiln_trampoline_fn call;
 	void *(*get)(void *module_instance);
+	uint32_t name_len;
 };
 
 /** An import, same conventions as kiln_export_desc (no call/get). */
@@ -107,8 +113,8 @@ struct kiln_import_desc {
  *
  * import_modules lists the distinct import module names in the order in
  * which instantiate() takes one context pointer each (wasm2c sorts them by
- * name).  exports are sorted by name (strcmp order) so that the runtime can
- * binary-search them.  fuel is NULL when the module was compiled with
+ * name).  exports are sorted by name (byte order, see kiln_export_desc) so
+ * that the runtime can binary-search them.  fuel is NULL when the module was compiled with
  * --no-fuel; memory is NULL when the module has no memory (defined or
  * imported) and otherwise returns its wasm_rt_memory_t *.
  */

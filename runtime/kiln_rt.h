@@ -64,6 +64,40 @@
 /** Size of a wasm page. */
 #define KILN_PAGE_SIZE 65536u
 
+/* The kiln host API (import module "kiln"), see "Host API" below. */
+/** Versions of the host API protocol this runtime speaks.  An extension
+ * announces its own with an exported kiln_protocol_version() -> i32; the
+ * bake refuses one outside [KILN_PROTOCOL_MIN, KILN_PROTOCOL_MAX]. */
+#define KILN_PROTOCOL_MIN 1
+#define KILN_PROTOCOL_MAX 1
+/** Optional exports of an extension, () -> i32 each. */
+#define KILN_PROTOCOL_EXPORT "kiln_protocol_version"
+#define KILN_HEALTH_EXPORT "kiln_health"
+/** kiln_health() result of a healthy extension; any other value is the
+ * extension's own code for what is wrong. */
+#define KILN_HEALTH_OK 0
+/** kiln.config_get results below zero (values >= 0 are lengths). */
+#define KILN_CONFIG_ENOTFOUND (-1) /* no value under that key in the grants */
+#define KILN_CONFIG_EFAULT (-2)    /* key or buffer outside the guest's memory */
+/** Lines of kiln.log an instance may write per second, and in one burst,
+ * when its grant says 0.  Lines over the limit are dropped and counted
+ * (kiln_stats.log_dropped). */
+#ifndef KILN_DEFAULT_LOG_RATE
+#define KILN_DEFAULT_LOG_RATE 100u
+#endif
+#ifndef KILN_DEFAULT_LOG_BURST
+#define KILN_DEFAULT_LOG_BURST 200u
+#endif
+/** Bytes of one kiln.log line kept after escaping; the rest is cut. */
+#ifndef KILN_LOG_LINE_MAX
+#define KILN_LOG_LINE_MAX 1024u
+#endif
+/** Largest configuration key and value, and most values, that
+ * kiln_instance_new() accepts. */
+#define KILN_CONFIG_KEY_MAX 256u
+#define KILN_CONFIG_VALUE_MAX (1u << 20)
+#define KILN_CONFIG_ENTRIES_MAX 4096u
+
 struct kiln_engine;
 struct kiln_instance;
 
@@ -108,6 +142,19 @@ struct kiln_grants {
 	uint64_t soft_deadline_ns;  /* past it: soft-deadline callback and a log entry */
 	uint64_t hard_deadline_ns;  /* past it: the call stops with KILN_TRAP_DEADLINE */
 	struct kiln_wasi_grants wasi; /* files, environment, stdio, clocks... */
+	/* Read-only values for kiln.config_get; copied by kiln_instance_new. */
+	const struct kiln_config_entry *config;
+	size_t nconfig;
+	/* kiln.log lines per second and burst; 0: KILN_DEFAULT_LOG_RATE and
+	 * _BURST, log_rate KILN_UNLIMITED: no limit. */
+	uint64_t log_rate;
+	uint64_t log_burst;
+};
+
+/** One configuration value: NUL-terminated key and value, both borrowed. */
+struct kiln_config_entry {
+	const char *key;
+	const char *value;
 };
 
 /**
@@ -123,6 +170,57 @@ struct kiln_extension {
 	const char *wasm_digest;      /* "sha256:<hex>" of the original module, or NULL */
 	const struct kiln_grants *grants; /* defaults; NULL means the zero grant */
 };
+
+/* ---- Baked extensions (kiln bake) ---- */
+
+/** Layout version of struct kiln_registry; the runtime ignores others. */
+#define KILN_REGISTRY_VERSION 1
+
+/**
+ * The table of extensions `kiln bake` linked into the program.  The
+ * generated kiln_registry.c defines exactly one, with static initialisers:
+ *
+ *     const struct kiln_registry kiln_registry = {KILN_REGISTRY_VERSION, exts, 3};
+ *
+ * A program linked without a bake has none (the runtime refers to the
+ * symbol weakly) and finds no extension.
+ */
+struct kiln_registry {
+	uint32_t version;
+	const struct kiln_extension *extensions; /* in kiln.yaml order */
+	size_t count;
+};
+
+/**
+ * The baked extension named @name (as in kiln.yaml), or NULL.  The result
+ * is read-only data of the program, valid for its whole life.  Its grants
+ * are the ones kiln.yaml gave; pass other grants to kiln_instance_new() to
+ * override them in code, e.g. starting from a copy:
+ *
+ *     const struct kiln_extension *ext = kiln_extension_find(eng, "textfilter");
+ *     struct kiln_grants g = *ext->grants;   // never NULL for a baked extension
+ *     g.fuel_per_call = 1000000;
+ *     kiln_instance_new(eng, ext, &g, &inst, &err);
+ *
+ * @eng is not used yet (every engine sees the same table); it must not be NULL.
+ */
+const struct kiln_extension *kiln_extension_find(struct kiln_engine *eng, const char *name);
+
+/** Number of baked extensions, for listing them with kiln_extension_at(). */
+size_t kiln_extension_count(struct kiln_engine *eng);
+
+/** The @i-th baked extension in kiln.yaml order, or NULL past the end. */
+const struct kiln_extension *kiln_extension_at(struct kiln_engine *eng, size_t i);
+
+/**
+ * A kiln_wasi_log_fn for stdout/stderr routed to the log (`stdout: log` in
+ * kiln.yaml): each line the guest writes goes to the log callback of the
+ * engine running it, as "EXTENSION: line", stdout at KILN_LOG_INFO and
+ * stderr at KILN_LOG_WARN.  A write that does not end in a newline is
+ * logged as it is.  @ctx is unused.
+ */
+void kiln_wasi_log_to_engine(void *ctx, const char *extension, uint32_t fd, const char *data,
+			     size_t len);
 
 enum kiln_log_level {
 	KILN_LOG_ERROR = 0,
@@ -163,6 +261,13 @@ struct kiln_engine_config {
 	 * set @err to refuse the instantiation with KILN_ELINK. */
 	void *(*resolve_import)(void *user, struct kiln_instance *inst, const char *module,
 				struct kiln_err *err);
+	/* Lines extensions write with kiln.log, on the thread running the
+	 * guest: @extension names it, @msg is one line without its newline,
+	 * control bytes and invalid UTF-8 escaped as \xNN, at most
+	 * KILN_LOG_LINE_MAX bytes, valid during the call only.  NULL: @log
+	 * receives "EXTENSION: msg".  Must not call into @inst. */
+	void (*extension_log)(void *user, struct kiln_instance *inst, const char *extension,
+			      enum kiln_log_level level, const char *msg);
 };
 
 /**
@@ -184,17 +289,32 @@ int kiln_engine_new(const struct kiln_engine_config *config, struct kiln_engine 
  */
 void kiln_engine_free(struct kiln_engine *eng);
 
+/** Export a WASI reactor runs once before any other (() -> ()). */
+#define KILN_INITIALIZE_EXPORT "_initialize"
+
 /**
  * Instantiate @ext: allocate its memories and tables, apply its data and
- * element segments and run its start function, all inside the trap boundary
- * with @ext's instantiation fuel and deadlines.  @grants overrides
- * @ext->grants when not NULL; it is copied.  On success *@out is owned by the
- * caller (kiln_instance_free).
- * Errors: KILN_EINVAL, KILN_EVERSION (descriptor of another ABI), KILN_ELINK
- * (an import module cannot be resolved), KILN_EMEMCAP (initial memory above
- * the cap), KILN_ENOSLOT (pool full), KILN_ENOMEM, KILN_ELIMIT (table too
- * large), KILN_ETRAP (segment out of bounds or start function trapped; the
- * kind is kiln_trap_last()).
+ * element segments and run its start function, then its `_initialize`
+ * export when it has one (() -> (), a WASI reactor's initialiser), all
+ * inside the trap boundary with @ext's instantiation fuel and deadlines.
+ * @grants overrides @ext->grants when not NULL; it is copied, and so is
+ * everything its WASI part points to (see kiln_wasi.h) and its
+ * configuration.  A module that imports
+ * wasi_snapshot_preview1 gets its WASI state here: mounts and stdio files
+ * are opened, inherited streams and sockets duplicated, the environment
+ * read.  On success *@out is owned by the caller (kiln_instance_free).
+ * Errors: KILN_EINVAL (also a malformed WASI grant or configuration),
+ * KILN_EVERSION (descriptor of another ABI), KILN_ELINK (an import module
+ * cannot be resolved), KILN_EMEMCAP (initial memory above the cap),
+ * KILN_ENOSLOT (pool full), KILN_ENOMEM, KILN_ELIMIT (table too large, WASI
+ * arguments or environment too large), KILN_ENOTFOUND / KILN_EIO (a mount
+ * or stdio file of the grant cannot be opened; the message names it),
+ * KILN_ETRAP (segment out of bounds, start function or _initialize trapped;
+ * the kind is kiln_trap_last()).
+ * A module that imports a funcref table, a mutable funcref global or a
+ * function taking a funcref may have handed its functions out before
+ * trapping: its failed instance, memory slot included, is then kept until
+ * the engine is freed.
  */
 int kiln_instance_new(struct kiln_engine *eng, const struct kiln_extension *ext,
 		      const struct kiln_grants *grants, struct kiln_instance **out,
@@ -210,7 +330,10 @@ void kiln_instance_free(struct kiln_instance *inst);
 
 /**
  * Put @inst back in the state kiln_instance_new() left it in: memories,
- * tables and globals are re-created and the start function runs again.
+ * tables and globals are re-created, the WASI state goes back to what the
+ * grants describe (guest fds closed, preopens and stdio re-made, captures,
+ * audit log and exit status cleared) and the start function (and
+ * `_initialize`) runs again.  The configuration is kept.
  * Statistics, fuel setting and user pointer are kept.  Same errors as
  * kiln_instance_new(); after a failed reset calls return KILN_ESTATE until a
  * reset succeeds.
@@ -240,6 +363,13 @@ int kiln_instance_call(struct kiln_instance *inst, const char *name, const struc
 const struct kiln_export_desc *kiln_instance_export(const struct kiln_instance *inst,
 						    const char *name);
 
+/**
+ * kiln_instance_export() for a name of @len bytes, which may hold NUL bytes
+ * (wasm allows them in names; see kiln_export_desc).
+ */
+const struct kiln_export_desc *kiln_instance_export_n(const struct kiln_instance *inst,
+						      const char *name, size_t len);
+
 /** kiln_instance_call() with an export found by kiln_instance_export(). */
 int kiln_instance_invoke(struct kiln_instance *inst, const struct kiln_export_desc *fn,
 			 const struct kiln_val *args, size_t nargs, struct kiln_val *results,
@@ -257,6 +387,19 @@ enum kiln_trap_kind kiln_instance_trap(const struct kiln_instance *inst, int *ex
  * leave no instance to ask (kiln_instance_new returning KILN_ETRAP).
  */
 enum kiln_trap_kind kiln_trap_last(int *exit_code);
+
+/**
+ * The WASI state of @inst (owned by @inst, valid until kiln_instance_free),
+ * or NULL when its module imports nothing from wasi_snapshot_preview1.  Read
+ * its audit log, denial counters, captured stdout/stderr and exit code with
+ * the accessors of kiln_wasi.h (which accept NULL), from the thread that
+ * drives @inst or while it does not run.  kiln_instance_reset() clears it
+ * back to the state the grants describe.
+ *
+ *     size_t n;
+ *     const uint8_t *out = kiln_wasi_captured(kiln_instance_wasi(inst), 1, &n);
+ */
+struct kiln_wasi *kiln_instance_wasi(const struct kiln_instance *inst);
 
 /** The extension @inst was made from (borrowed). */
 const struct kiln_extension *kiln_instance_extension(const struct kiln_instance *inst);
@@ -325,6 +468,10 @@ struct kiln_stats {
 				   * many calls, coarse for one short call */
 	uint32_t peak_pages;      /* largest memory size seen, in wasm pages */
 	uint32_t live_instances;  /* extension stats only */
+	uint64_t wasi_denials;    /* WASI calls refused by the grants (each one is an
+				   * entry in the instance's audit log) */
+	uint64_t log_lines;       /* kiln.log lines passed to the host */
+	uint64_t log_dropped;     /* kiln.log lines dropped by the rate limit */
 };
 
 /** Statistics of @inst since it was created.  @out is caller-owned. */
@@ -336,6 +483,33 @@ void kiln_instance_stats(const struct kiln_instance *inst, struct kiln_stats *ou
  */
 int kiln_extension_stats(struct kiln_engine *eng, const struct kiln_extension *ext,
 			 struct kiln_stats *out);
+
+/* ---- Host API: protocol, health, configuration ---- */
+
+/**
+ * Call @inst's exported kiln_protocol_version() and store the result in
+ * *@version.  Errors: KILN_ENOTFOUND (not exported), KILN_ETYPE (not
+ * () -> i32), KILN_ETRAP (it trapped), KILN_EVERSION (*@version is set but
+ * lies outside [KILN_PROTOCOL_MIN, KILN_PROTOCOL_MAX]; the message names
+ * both).
+ */
+int kiln_instance_protocol(struct kiln_instance *inst, int32_t *version, struct kiln_err *err);
+
+/**
+ * Call @inst's exported kiln_health() and store its result in *@status:
+ * KILN_HEALTH_OK, or the extension's own non-zero code.  Runs like any
+ * call, with the instance's fuel and deadlines.  Errors: KILN_ENOTFOUND
+ * (not exported: the extension makes no health claim), KILN_ETYPE (not
+ * () -> i32), KILN_ETRAP (it trapped: treat the instance as unhealthy).
+ */
+int kiln_instance_health(struct kiln_instance *inst, int32_t *status, struct kiln_err *err);
+
+/**
+ * The configuration value of @inst under @key (what kiln.config_get
+ * returns to the guest), NUL-terminated and owned by @inst; NULL when
+ * there is none.
+ */
+const char *kiln_instance_config(const struct kiln_instance *inst, const char *key);
 
 /* ---- For host functions called by wasm ---- */
 

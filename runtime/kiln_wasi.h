@@ -26,6 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** The import module whose functions this layer provides. */
+#define KILN_WASI_MODULE "wasi_snapshot_preview1"
+
 /** Default cap on what one in-memory capture keeps (stdout or stderr). */
 #ifndef KILN_WASI_CAPTURE_MAX
 #define KILN_WASI_CAPTURE_MAX (16u << 20)

@@ -11,6 +11,10 @@
  *   engine.c    engines and extension records
  *   instance.c  instances, the trap boundary, calls, stats, memory accessors
  *   fuel.c      kiln.fuel_exhausted and fuel sharing between instances
+ *   host_api.c  kiln.log and kiln.config_get, the guest side of the host API
+ *   host_config.c  configuration copies, the log rate limit, protocol, health
+ *   wasi_imports.c  the wasi_snapshot_preview1 imports (the WASI layer,
+ *               wasi_*.c, has its own header, wasi_impl.h)
  */
 #ifndef KILN_RT_IMPL_H
 #define KILN_RT_IMPL_H
@@ -21,6 +25,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kiln_rt.h"
 
@@ -206,6 +211,10 @@ struct kiln_engine {
 	pthread_mutex_t lock; /* recs, live lists, live count */
 	struct kiln_ext_rec *recs;
 	uint64_t live_instances;
+	/* Instances whose instantiation trapped after their functions may
+	 * have reached another instance (instance.c), kept until the engine
+	 * goes; listed through rec_next. */
+	struct kiln_instance *failed;
 
 	/* Timer (timer.c). */
 	_Atomic uint64_t epoch; /* ticks since origin_ns; starts at 1 */
@@ -232,6 +241,7 @@ struct kiln_instance {
 	uint64_t *fuel;             /* the __kiln_fuel global; NULL without fuel */
 	void **import_ctx;
 	const struct kiln_export_desc *cache; /* last export called by name */
+	const struct kiln_export_desc *initialize; /* _initialize, run when instantiating */
 	int64_t fuel_per_call;      /* current budget of each call */
 	int64_t fuel_grant;         /* the grant's, restored by set_fuel(0) */
 	int64_t fuel_instantiate;
@@ -241,14 +251,40 @@ struct kiln_instance {
 	uint64_t soft_ticks, hard_ticks;
 	uint32_t cap_pages;
 	bool broken;                /* last (re)instantiation failed */
+	bool held;                  /* broken, its memories and tables kept */
 	enum kiln_trap_kind last_trap;
 	int last_exit;
 	struct kiln_stats stats;    /* written by the running thread only */
 	uint64_t wall_ticks;        /* wall time in timer ticks (not precise) */
 	bool precise_wall_time;
 	void *user;
+	struct kiln_wasi *wasi;     /* NULL unless the module imports WASI */
 	struct kiln_instance *rec_next, *rec_prev;
+	/* Host API (host_config.c): the configuration, copied in one block,
+	 * and the kiln.log rate limit, a bucket of credit in nanoseconds that
+	 * refills with time; a line costs log_cost_ns (0: no limit). */
+	struct kiln_config_entry *config;
+	size_t nconfig;
+	uint64_t log_cost_ns;
+	uint64_t log_credit_max;
+	uint64_t log_credit;
+	uint64_t log_last_ns;
+	uint64_t log_dropped_run; /* dropped since the last line let through */
 };
+
+/* Length of export @e's name (it may hold NUL bytes: kiln_abi.h). */
+static inline size_t kiln_rt_name_len(const struct kiln_export_desc *e)
+{
+	return e->name_len != 0 ? e->name_len : strlen(e->name);
+}
+
+/* Byte order of names, shorter first on a common prefix: the order of
+ * exports in descriptors. */
+static inline int kiln_rt_name_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+	return c != 0 ? c : (alen > blen) - (alen < blen);
+}
 
 /* ---- trap.c ---- */
 __attribute__((noreturn)) void kiln_rt_trap(struct kiln_thread *t, enum kiln_trap_kind kind);
@@ -293,6 +329,9 @@ static inline void kiln_rt_host_leave(struct kiln_thread *t)
 		kiln_rt_trap(t, KILN_TRAP_DEADLINE);
 }
 
+/* ---- instance.c ---- */
+void kiln_rt_release_failed(struct kiln_engine *eng);
+
 /* ---- memory.c ---- */
 int kiln_rt_pool_init(struct kiln_engine *eng, uint32_t nslots, struct kiln_err *err);
 void kiln_rt_pool_destroy(struct kiln_pool *pool);
@@ -310,11 +349,29 @@ void kiln_rt_timer_stop(struct kiln_engine *eng);
 void kiln_rt_timer_wake(struct kiln_engine *eng, struct kiln_frame *f);
 uint64_t kiln_rt_ns_to_ticks(const struct kiln_engine *eng, uint64_t ns);
 
+/* ---- host_config.c ---- */
+int kiln_rt_config_copy(struct kiln_instance *inst, const struct kiln_grants *g,
+			struct kiln_err *err);
+void kiln_rt_config_free(struct kiln_instance *inst);
+void kiln_rt_log_limit_init(struct kiln_instance *inst, const struct kiln_grants *g);
+bool kiln_rt_log_admit(struct kiln_instance *inst, uint64_t now_ns);
+
 /* ---- fuel.c ---- */
 static inline int64_t kiln_rt_fuel_unbias(int64_t v)
 {
 	return v < -(1ll << 60) ? v + KILN_FUEL_BIAS : v;
 }
 int64_t kiln_rt_fuel_collect(struct kiln_frame *f);
+
+/* ---- wasi_imports.c ---- */
+/* One wasi_snapshot_preview1 import: its name, its C parameter list after
+ * the context as text ("(CTX, u32 fd, u64 off)"), whether it returns the
+ * errno as an i32. */
+struct kiln_rt_wasi_sig {
+	const char *name;
+	const char *params;
+	bool returns;
+};
+extern const struct kiln_rt_wasi_sig kiln_rt_wasi_sigs[KILN_WASI_NFUNCS];
 
 #endif /* KILN_RT_IMPL_H */

@@ -187,6 +187,7 @@ struct kiln_wasi {
 	uint64_t audit_seq;
 	uint64_t audit_dropped;
 	uint64_t denials[KILN_WASI_NFUNCS];
+	uint64_t denials_total;   /* sum of denials[], read by the runtime per call */
 	bool exited;
 	uint32_t exit_code;
 	uint64_t deadline_ns;     /* CLOCK_MONOTONIC; 0 = none */

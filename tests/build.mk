@@ -7,6 +7,10 @@ include tests/fuzz/build.mk
 include tests/spec/reject.mk
 include tests/e2e/build.mk
 include tests/fixtures/build.mk tests/bench/build.mk
+include tests/unit/hostapi.mk
+include tests/ktest/build.mk
+include tests/wasi/build.mk
+include tests/bake/build.mk
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
 UNIT_BIN  := $(BUILD)/bin/$(FLAVOR)/kiln-unit
@@ -23,7 +27,8 @@ check-unit: $(UNIT_BIN) $(UNIT_DEPS)
 	@sh tests/run-suite.sh $(RESULTS) unit $(UNIT_BIN)
 
 # tests/wasi/c — C programs for wasm32-wasi reaching the WASI functions the
-# shared suite does not; built and checked here, run once `kiln run` exists.
+# shared suite does not; built and checked here (wasi-build), run by
+# check-wasi-own (tests/wasi/build.mk).
 WASM_CC     ?= clang
 WASI_C_SRCS := $(wildcard tests/wasi/c/*.c)
 WASI_C_WASM := $(WASI_C_SRCS:tests/wasi/c/%.c=$(BUILD)/wasi-c/%.wasm)

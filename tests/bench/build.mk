@@ -13,6 +13,7 @@
 #   compile.sh     kiln compile's time and object size on the largest modules
 #   fuel-run --bench (tests/fuel), wasi-bench: the fuel pass on three small
 #                  kernels, the WASI layer's hot calls without wasm
+# then the targets of BENCH_EXTRA (bench-examples, bench-bake, bench-run).
 # `make check` runs every workload once with tiny inputs (check-bench).
 BENCH_DIR   := $(BUILD)/bench
 BENCH_BIN   := $(BUILD)/bin/$(FLAVOR)
@@ -25,6 +26,9 @@ BENCH_KILN_FLAGS ?=
 WL_DIR      := tests/bench/workloads
 WL_WASM     := $(BENCH_NAMES:%=$(BENCH_DIR)/wasm/%.wasm)
 WL_CFLAGS   := -Wall -Wextra -Werror -I$(WL_DIR)
+# kiln compile gives clang gcc's -fsignaling-nans too (clang ignores it; the
+# glue's pragma does its work), which -Werror would refuse.
+WL_CLANG_CFLAGS := -Wno-ignored-optimization-argument
 KILN_ABI_HDRS := runtime/kiln_abi.h
 
 $(BENCH_DIR)/wasm/%.wasm: $(WL_DIR)/%.c $(WL_DIR)/workload.h
@@ -45,7 +49,8 @@ $(BENCH_DIR)/$(1)/cc-flags: $(KILN_BIN) tests/bench/cc-flags.sh $(BENCH_DIR)/was
 	  $(BENCH_KILN_FLAGS) > $$@.tmp
 	mv $$@.tmp $$@
 $(BENCH_DIR)/$(1)/%.native.o: $(WL_DIR)/%.c $(WL_DIR)/workload.h $(BENCH_DIR)/$(1)/cc-flags
-	$(1) $$$$(cat $(BENCH_DIR)/$(1)/cc-flags) $(WL_CFLAGS) -DWL_NAME=$$* -c $$< -o $$@
+	$(1) $$$$(cat $(BENCH_DIR)/$(1)/cc-flags) $(WL_CFLAGS) $(if $(findstring clang,$(1)),$(WL_CLANG_CFLAGS)) \
+	  -DWL_NAME=$$* -c $$< -o $$@
 $(BENCH_DIR)/$(1)/%.fuel.o: $(BENCH_DIR)/wasm/%.wasm $(KILN_BIN) $(KILN_ABI_HDRS)
 	@mkdir -p $$(dir $$@)
 	$(KILN_BIN) compile $$< -o $$@ --name wl_$$* --cc $(1) --allow-unknown-imports $(BENCH_KILN_FLAGS)
@@ -90,10 +95,18 @@ $(BENCH_DIR)/selfhost.wasm: $(SELFHOST_SRC)
 
 BENCH_PROGS := $(foreach cc,$(BENCH_CCS),$(BENCH_BIN)/vs-native-$(cc) $(BENCH_BIN)/kiln-bench-$(cc))
 
+# Other parts' figures (BENCH_EXTRA: bake and `kiln run` times, host sizes)
+# run after the measurements, one at a time, into the same report.
 bench: $(BENCH_PROGS) $(KILN_BIN) $(BENCH_COMPILE_WASM)
 	@BENCH_CCS="$(BENCH_CCS)" BENCH_RUNS="$(BENCH_RUNS)" BIN=$(BENCH_BIN) KILN=$(KILN_BIN) \
 	  FUEL_RUN=$(FUEL_RUN_BIN) WASI_BENCH=$(WASI_BENCH) \
 	  sh tests/bench/run.sh $(BENCH_DIR) $(BENCH_COMPILE_WASM)
+	@rc=0; for t in $(BENCH_EXTRA); do \
+	  printf '\n## make %s\n\n```\n' "$$t"; \
+	  $(MAKE) --no-print-directory $$t 2>&1 || { rc=1; break; }; \
+	  printf '```\n'; \
+	done >$(BENCH_DIR)/extra.md; \
+	cat $(BENCH_DIR)/extra.md; cat $(BENCH_DIR)/extra.md >>$(BENCH_DIR)/report.md; exit $$rc
 
 # Every workload once, tiny, with each compiler: the checksums of native
 # code and of both kiln builds must agree (check.sh).
@@ -101,8 +114,8 @@ CHECK_BENCH_CCS := gcc clang
 CHECKS += check-bench
 check-bench: $(KILN_BIN)
 	@mkdir -p $(RESULTS)
-	@$(MAKE) --no-print-directory -k $(foreach cc,$(CHECK_BENCH_CCS),$(BENCH_BIN)/vs-native-$(cc) \
-	  $(BENCH_BIN)/kiln-bench-$(cc)) >$(RESULTS)/bench-build.log 2>&1 || true
-	@BENCH_CCS="$(CHECK_BENCH_CCS)" BIN=$(BENCH_BIN) BENCH_NAMES="$(BENCH_NAMES)" \
-	  BUILD_LOG=$(RESULTS)/bench-build.log \
+	@build_rc=0; $(MAKE) --no-print-directory -k $(foreach cc,$(CHECK_BENCH_CCS),$(BENCH_BIN)/vs-native-$(cc) \
+	  $(BENCH_BIN)/kiln-bench-$(cc)) >$(RESULTS)/bench-build.log 2>&1 || build_rc=$$?; \
+	BENCH_CCS="$(CHECK_BENCH_CCS)" BIN=$(BENCH_BIN) BENCH_NAMES="$(BENCH_NAMES)" \
+	  BUILD_LOG=$(RESULTS)/bench-build.log BUILD_RC=$$build_rc \
 	  sh tests/run-suite.sh $(RESULTS) bench sh tests/bench/check.sh

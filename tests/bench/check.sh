@@ -6,13 +6,21 @@
 # workload's own check fails); a perturbed native run must be caught; the
 # micro-benchmarks must run (kiln-bench --quick).
 # Environment: BENCH_CCS, BENCH_NAMES, BIN (directory of the programs),
-# BUILD_LOG (output of building them, shown when one is missing).
+# BUILD_LOG (output of building them, shown when one is missing), BUILD_RC
+# (make's exit status building them).
 SUITE=bench
 . tests/lib.sh
 # quiet CMD...: CMD without its records (its errors still show).
 quiet() { "$@" >/dev/null; }
 
 missing=0
+# A program left from an earlier build must not pass for a failed one.
+if [ "${BUILD_RC:-0}" != 0 ]; then
+	fail "build the benchmark programs" "make exited with status $BUILD_RC"
+	missing=1
+else
+	ok "build the benchmark programs"
+fi
 for cc in $BENCH_CCS; do
 	for p in vs-native kiln-bench; do
 		if [ ! -x "$BIN/$p-$cc" ]; then

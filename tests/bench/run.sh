@@ -37,7 +37,7 @@ step "fuel pass on small kernels; WASI hot calls"
 
 {
 	awk -v out=markdown -f "$here/report.awk" "$rec"
-	printf '\n## The fuel pass on small kernels (tests/fuel, WABT runtime)\n\n```\n'
+	printf '\n## The fuel pass on small kernels (tests/fuel, libkiln-rt)\n\n```\n'
 	cat "$OUT/fuel.txt"
 	printf '```\n\n## WASI hot calls, without wasm (wasi-bench)\n\n```\n'
 	cat "$OUT/wasi.txt"

@@ -1,30 +1,25 @@
 # tests/fuel/ — the fuel pass at run time (suite check-fuel): fuel_run.wat
-# through wasm2c before and after the pass, linked with WABT's runtime
-# (libwasm-rt-impl) until libkiln-rt replaces it.  Kept apart from the
-# other suites so that switching runtimes touches only this file.
-FUEL_DIR      := $(BUILD)/fuel
-FUEL_PASS_BIN := $(BUILD)/bin/$(FLAVOR)/kiln-fuel-pass
+# through `kiln compile` without (--no-fuel) and with the pass, linked with
+# libkiln-rt.  The harness wraps kiln.fuel_exhausted and kiln.fuel_trap
+# (-Wl,--wrap) to watch the calls the generated code makes.
+FUEL_DIR      := $(BUILD)/fuel/$(FLAVOR)
 FUEL_RUN_BIN  := $(FUEL_DIR)/fuel-run
-WABT_RT_INC   := /usr/share/wabt/wasm2c
+# env.mul is not in the host world: --allow-unknown-imports, whose notes go
+# to a log shown only when the compile fails.
+fuel_kiln      = $(KILN_BIN) compile --allow-unknown-imports $< -o $@ $(1) >$@.log 2>&1 || \
+		 { cat $@.log; exit 1; }
 
-$(FUEL_PASS_BIN): $(OBJ)/tests/fuel/fuel_pass.o $(COMPILER_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(KILN_LDFLAGS) -o $@ $< $(COMPILER_LIB) $(KILN_LDLIBS)
-
-$(FUEL_DIR)/plain.wasm: tests/fuel/fuel_run.wat
+$(FUEL_DIR)/fuel_run.wasm: tests/fuel/fuel_run.wat
 	@mkdir -p $(dir $@)
 	wat2wasm $< -o $@
-$(FUEL_DIR)/fueled.wasm: $(FUEL_DIR)/plain.wasm $(FUEL_PASS_BIN)
-	$(FUEL_PASS_BIN) $< $@
-$(FUEL_DIR)/%.c: $(FUEL_DIR)/%.wasm
-	wasm2c $< -n $* -o $@
+$(FUEL_DIR)/plain.o: $(FUEL_DIR)/fuel_run.wasm $(KILN_BIN)
+	$(call fuel_kiln,--name plain --no-fuel)
+$(FUEL_DIR)/fueled.o: $(FUEL_DIR)/fuel_run.wasm $(KILN_BIN)
+	$(call fuel_kiln,--name fueled)
 
-# Generated code is not held to the project's warning flags.
-$(FUEL_RUN_BIN): tests/fuel/harness.c $(FUEL_DIR)/plain.c $(FUEL_DIR)/fueled.c
-	$(CC) -O2 -g -c -I$(WABT_RT_INC) $(FUEL_DIR)/plain.c -o $(FUEL_DIR)/plain.o
-	$(CC) -O2 -g -c -I$(WABT_RT_INC) $(FUEL_DIR)/fueled.c -o $(FUEL_DIR)/fueled.o
-	$(CC) -std=c11 -D_GNU_SOURCE $(KILN_WARN) -O2 -g -c -I$(WABT_RT_INC) -I$(FUEL_DIR) $< -o $(FUEL_DIR)/harness.o
-	$(CC) -o $@ $(FUEL_DIR)/harness.o $(FUEL_DIR)/plain.o $(FUEL_DIR)/fueled.o -lwasm-rt-impl -lm
+$(FUEL_RUN_BIN): $(OBJ)/tests/fuel/harness.o $(FUEL_DIR)/plain.o $(FUEL_DIR)/fueled.o $(RT_LIB)
+	$(CC) $(KILN_LDFLAGS) -Wl,--wrap=Z_kilnZ_fuel_exhausted \
+		-Wl,--wrap=Z_kilnZ_fuel_trap -o $@ $^ $(KILN_LDLIBS)
 
 CHECKS += check-fuel
 check-fuel: $(FUEL_RUN_BIN)

@@ -1,13 +1,21 @@
 /*
  * The fuel pass at run time: the same program (fuel_run.wat) compiled by
- * wasm2c before ("plain") and after ("fueled") the pass, linked with WABT's
- * runtime until libkiln-rt takes over.  Checks that endless loops and
- * unbounded recursion end in the fuel trap, that code entered with an empty
- * counter, or finding it emptied after an import call, asks
+ * `kiln compile` without ("plain", --no-fuel) and with ("fueled") the pass,
+ * run on libkiln-rt.  Checks that endless loops and unbounded recursion end
+ * in the fuel trap (through kiln.fuel_trap, once), that code entered with an
+ * empty counter, or finding it emptied after an import call, asks
  * fuel_exhausted for more, that a loop of N iterations costs exactly what
  * the static charges say, and that both builds compute the same results
  * (so renumbering kept every call on its target).
  * Ends with "fuel: N passed, M failed".
+ *
+ * The fueled object's calls of the runtime's kiln.fuel_exhausted and
+ * kiln.fuel_trap go through __wrap_Z_kilnZ_fuel_exhausted and
+ * __wrap_Z_kilnZ_fuel_trap below (linked with -Wl,--wrap=...): they count
+ * them and record the counter each one sees; the first can also bring in
+ * REFILL (as fuel held elsewhere would be) before handing over to the
+ * runtime's own, which keeps what it finds at or above zero and traps with
+ * "fuel exhausted" below.
  *
  * `fuel-run --bench` instead times both builds (for `make bench`).
  */
@@ -16,15 +24,23 @@
 #include <string.h>
 #include <time.h>
 
-#include "wasm-rt-impl.h"
+#include "kiln_rt.h"
 
-#include "fueled.h"
-#include "plain.h"
+extern const struct kiln_module_desc kiln_module_plain, kiln_module_fueled;
+static const struct kiln_extension ext_plain = {.name = "plain", .module = &kiln_module_plain};
+static const struct kiln_extension ext_fueled = {.name = "fueled", .module = &kiln_module_fueled};
 
+static struct kiln_instance *plain, *fueled;
 static unsigned passed, failed;
 static unsigned exhausted_calls, trap_calls;
-static unsigned refills_left;  /* fuel_exhausted brings in REFILL this often */
-static int drain_in_mul;       /* env.mul empties the counter */
+static unsigned refills_left; /* fuel_exhausted brings in REFILL this often */
+static int drain_in_mul;      /* env.mul empties the counter */
+static int reenter_in_mul;    /* env.mul empties it and calls count(10) */
+static int reenter_rc;        /* ... which returns this */
+static uint64_t reenter_result;
+static int64_t reenter_left;  /* the counter after count(10) */
+static int64_t counter_seen;  /* the counter at the last fuel_exhausted */
+static int64_t trap_left;     /* what fuel_trap was told was left */
 
 #define REFILL 1000
 
@@ -39,191 +55,229 @@ static void check(int ok, const char *what)
 	}
 }
 
-static Z_plain_instance_t plain;
-static Z_fueled_instance_t fueled;
-
-static int64_t *fuel(void)
+/* The counter of @inst, an instance of the fueled module (the context
+ * of import module "kiln" is the kiln_instance, kiln_rt.h). */
+static int64_t *counter_of(struct kiln_instance *inst)
 {
-	return (int64_t *)Z_fueledZ___kiln_fuel(&fueled);
+	return (int64_t *)kiln_module_fueled.fuel(kiln_instance_module(inst));
 }
 
-/* kiln.fuel_exhausted, as the runtime's: called with the counter at or
- * below zero, it brings in REFILL while refills are left (the runtime hands
- * over a budget or draws on a linked instance's), else traps if the counter
- * is negative and returns at zero. */
-void Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx)
+static int64_t *counter(void)
 {
-	(void)ctx;
+	return counter_of(fueled);
+}
+
+struct Z_kiln_instance_t;
+void __wrap_Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx);
+void __real_Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx);
+void __wrap_Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left)
+	__attribute__((noreturn));
+void __real_Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left)
+	__attribute__((noreturn));
+
+void __wrap_Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx)
+{
+	int64_t *c = counter_of((struct kiln_instance *)ctx);
 	exhausted_calls++;
+	counter_seen = *c;
 	if (refills_left > 0) {
 		refills_left--;
-		*fuel() += REFILL;
-		return;
+		*c += REFILL;
 	}
-	if (*fuel() < 0)
-		wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
+	__real_Z_kilnZ_fuel_exhausted(ctx);
 }
 
-/* kiln.fuel_trap: a charge took the counter below zero. */
-void Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, u64 left)
+void __wrap_Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left)
 {
-	(void)ctx;
 	trap_calls++;
-	*fuel() = (int64_t)left;
-	wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
+	trap_left = (int64_t)left;
+	__real_Z_kilnZ_fuel_trap(ctx, left);
 }
 
-u32 Z_envZ_mul(struct Z_env_instance_t *ctx, u32 a, u32 b)
+static int call(struct kiln_instance *inst, const char *name, uint64_t *out, int nargs,
+		uint32_t a0, uint32_t a1);
+
+/* A call from the host always starts with a budget; code is entered with
+ * an empty counter when a host function calls back into its instance (the
+ * call shares the outer one's fuel) or a linked instance's export is
+ * called.  The first is what reenter_in_mul does. */
+uint32_t Z_envZ_mul(void *ctx, uint32_t a, uint32_t b);
+uint32_t Z_envZ_mul(void *ctx, uint32_t a, uint32_t b)
 {
 	(void)ctx;
 	if (drain_in_mul)
-		*fuel() = 0;
+		*counter() = 0;
+	if (reenter_in_mul) {
+		reenter_in_mul = 0;
+		*counter() = 0;
+		reenter_rc = call(fueled, "count", &reenter_result, 1, 10, 0);
+		reenter_left = *counter();
+	}
 	return a * b;
 }
 
 static void reset_counts(void)
 {
 	exhausted_calls = trap_calls = refills_left = 0;
-	drain_in_mul = 0;
+	drain_in_mul = reenter_in_mul = 0;
+	reenter_rc = -1;
+	reenter_result = 0;
+	reenter_left = 0;
+	counter_seen = trap_left = 0;
+}
+
+/* Import module "env" needs a context; its one function ignores it. */
+static void *resolve(void *user, struct kiln_instance *inst, const char *module,
+		     struct kiln_err *err)
+{
+	(void)inst;
+	if (strcmp(module, "env") == 0)
+		return user;
+	kiln_err_set(err, KILN_ELINK, "no module \"%s\"", module);
+	return NULL;
+}
+
+/* Call @name with i32 arguments; the result, if any (i32 or i64), goes to
+ * *@out.  Returns the status. */
+static int call(struct kiln_instance *inst, const char *name, uint64_t *out, int nargs,
+		uint32_t a0, uint32_t a1)
+{
+	struct kiln_val args[2] = {{KILN_I32, {.i32 = a0}}, {KILN_I32, {.i32 = a1}}}, res;
+	const struct kiln_export_desc *e = kiln_instance_export(inst, name);
+	struct kiln_err err;
+	int rc = kiln_instance_call(inst, name, args, (size_t)nargs, &res,
+				    e != NULL ? e->nresults : 0, &err);
+	if (rc != KILN_OK && rc != KILN_ETRAP)
+		printf("     %s\n", err.msg);
+	if (out != NULL)
+		*out = rc != KILN_OK || e->nresults == 0 ? 0
+		       : res.type == KILN_I64		 ? res.of.i64
+							 : res.of.i32;
+	return rc;
+}
+
+static int trapped_on_fuel(int rc, struct kiln_instance *inst)
+{
+	return rc == KILN_ETRAP && kiln_instance_trap(inst, NULL) == KILN_TRAP_FUEL;
 }
 
 static void test_spin(void)
 {
-	wasm_rt_trap_t trap;
-	*fuel() = 10000;
+	int rc;
+	kiln_instance_set_fuel(fueled, 10000);
 	reset_counts();
-	trap = wasm_rt_impl_try();
-	if (trap == WASM_RT_TRAP_NONE) {
-		Z_fueledZ_spin(&fueled);
-		check(0, "(loop (br 0)) returned");
-		return;
-	}
-	check(trap == WASM_RT_TRAP_UNREACHABLE && trap_calls == 1 && exhausted_calls == 0 &&
-		      *fuel() < 0,
-	      "(loop (br 0)) ends in the fuel trap");
+	rc = call(fueled, "spin", NULL, 0, 0, 0);
+	check(trapped_on_fuel(rc, fueled) && trap_calls == 1 && exhausted_calls == 0 &&
+		      trap_left < 0 && kiln_instance_fuel_remaining(fueled) == 0 &&
+		      kiln_instance_fuel_consumed(fueled) == 10000,
+	      "(loop (br 0)) ends in the fuel trap, through fuel_trap once");
 }
 
 static void test_empty_on_entry(void)
 {
-	wasm_rt_trap_t trap;
-	volatile u32 r = 0;
-	*fuel() = 0;
+	uint64_t r = 0;
+	int rc;
+	kiln_instance_set_fuel(fueled, 1000000);
 	reset_counts();
+	reenter_in_mul = 1;
 	refills_left = 1;
-	trap = wasm_rt_impl_try();
-	if (trap == WASM_RT_TRAP_NONE)
-		r = Z_fueledZ_count(&fueled, 10);
-	check(trap == WASM_RT_TRAP_NONE && r == 10 && exhausted_calls == 1 &&
-		      *fuel() == REFILL - (3 + 9 * 11),
+	rc = call(fueled, "indirect", &r, 2, 1, 3); /* square(3): env.mul */
+	check(rc == KILN_OK && r == 9 && reenter_rc == KILN_OK && reenter_result == 10 &&
+		      exhausted_calls == 1 && counter_seen == 0 && trap_calls == 0 &&
+		      reenter_left == REFILL - (3 + 9 * 11),
 	      "entered with an empty counter, an export asks fuel_exhausted first");
-	*fuel() = 0;
 	reset_counts();
-	trap = wasm_rt_impl_try();
-	if (trap == WASM_RT_TRAP_NONE) {
-		Z_fueledZ_count(&fueled, 10);
-		check(0, "count with no fuel at all returned");
-		return;
-	}
-	check(trap == WASM_RT_TRAP_UNREACHABLE && exhausted_calls == 1 && trap_calls == 1,
-	      "with nothing brought in, its first charge traps");
+	reenter_in_mul = 1;
+	rc = call(fueled, "indirect", &r, 2, 1, 3);
+	check(reenter_rc == KILN_ETRAP && kiln_instance_trap(fueled, NULL) == KILN_TRAP_FUEL &&
+		      trapped_on_fuel(rc, fueled) && exhausted_calls == 2 && trap_calls == 1,
+	      "with nothing brought in, its first charge traps (and so does its caller)");
 }
 
 static void test_emptied_by_import(void)
 {
-	wasm_rt_trap_t trap;
-	volatile u64 r = 0;
-	*fuel() = 1000000;
+	uint64_t r = 0;
+	int rc;
+	kiln_instance_set_fuel(fueled, 1000000);
 	reset_counts();
 	drain_in_mul = 1;
 	refills_left = 4;
-	trap = wasm_rt_impl_try();
-	if (trap == WASM_RT_TRAP_NONE)
-		r = Z_fueledZ_sum_squares(&fueled, 4);
-	check(trap == WASM_RT_TRAP_NONE && r == 14 && exhausted_calls == 4 && trap_calls == 0,
+	rc = call(fueled, "sum_squares", &r, 1, 4, 0);
+	check(rc == KILN_OK && r == 14 && exhausted_calls == 4 && counter_seen == 0 &&
+		      trap_calls == 0,
 	      "a counter emptied by an import call is refilled through fuel_exhausted");
-	*fuel() = 1000000;
 	reset_counts();
 	drain_in_mul = 1;
-	trap = wasm_rt_impl_try();
-	if (trap == WASM_RT_TRAP_NONE) {
-		Z_fueledZ_sum_squares(&fueled, 4);
-		check(0, "sum_squares with an emptied counter returned");
-		return;
-	}
-	check(trap == WASM_RT_TRAP_UNREACHABLE && exhausted_calls == 1 && trap_calls == 1,
+	rc = call(fueled, "sum_squares", &r, 1, 4, 0);
+	check(trapped_on_fuel(rc, fueled) && exhausted_calls == 1 && trap_calls == 1,
 	      "and if nothing comes in, the next charge traps");
 	drain_in_mul = 0;
 }
 
 static void test_recursion(void)
 {
-	wasm_rt_trap_t trap;
-	*fuel() = 20000;
+	int rc;
+	kiln_instance_set_fuel(fueled, 20000);
 	reset_counts();
-	trap = wasm_rt_impl_try();
-	if (trap == WASM_RT_TRAP_NONE) {
-		Z_fueledZ_recurse(&fueled, 0);
-		check(0, "unbounded recursion returned");
-		return;
-	}
-	check(trap == WASM_RT_TRAP_UNREACHABLE && trap_calls == 1,
+	rc = call(fueled, "recurse", NULL, 1, 0, 0);
+	check(trapped_on_fuel(rc, fueled) && trap_calls == 1 && exhausted_calls == 0,
 	      "unbounded recursion ends in the fuel trap (not the stack guard)");
 }
 
 static void test_count_cost(void)
 {
-	static const u32 ns[] = {0, 1, 10, 1000, 100000};
+	static const uint32_t ns[] = {0, 1, 10, 1000, 100000};
+	kiln_instance_set_fuel(fueled, 1000000000);
 	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
-		const int64_t start = 1000000000;
 		char what[128];
-		wasm_rt_trap_t trap;
-		volatile u32 r = 0;
-		*fuel() = start;
+		uint64_t r;
+		int rc;
 		reset_counts();
-		trap = wasm_rt_impl_try();
-		if (trap == WASM_RT_TRAP_NONE)
-			r = Z_fueledZ_count(&fueled, ns[i]);
+		rc = call(fueled, "count", &r, 1, ns[i], 0);
 		/* entry 3, then 9 at each of the N + 1 loop headers */
 		snprintf(what, sizeof what, "count(%u) costs 3 + 9 * (N + 1) = %lld", ns[i],
 			 (long long)(3 + 9 * ((int64_t)ns[i] + 1)));
-		check(trap == WASM_RT_TRAP_NONE && r == ns[i] &&
-			      start - *fuel() == 3 + 9 * ((int64_t)ns[i] + 1),
+		check(rc == KILN_OK && r == ns[i] && exhausted_calls == 0 && trap_calls == 0 &&
+			      kiln_instance_fuel_consumed(fueled) ==
+				      3 + 9 * ((uint64_t)ns[i] + 1),
 		      what);
 	}
 }
 
+/* Both builds give the same result for @name(a0[, a1]); *@ok is cleared
+ * otherwise.  Returns the fueled build's result. */
+static uint64_t same(int *ok, const char *name, int nargs, uint32_t a0, uint32_t a1)
+{
+	uint64_t p = 0, f = 1;
+	if (call(plain, name, &p, nargs, a0, a1) != KILN_OK ||
+	    call(fueled, name, &f, nargs, a0, a1) != KILN_OK || p != f)
+		*ok = 0;
+	return f;
+}
+
 static void test_same_results(void)
 {
-	wasm_rt_trap_t trap;
-	volatile int same = 1, ran = 0;
-	*fuel() = INT64_MAX / 2;
+	int ok = 1;
+	kiln_instance_set_fuel(fueled, KILN_UNLIMITED);
 	reset_counts();
-	trap = wasm_rt_impl_try();
-	if (trap == WASM_RT_TRAP_NONE) {
-		same &= Z_plainZ_started(&plain) == 7;
-		same &= Z_fueledZ_started(&fueled) == 7;
-		for (u32 x = 0; x < 20; x++) {
-			same &= Z_plainZ_fib(&plain, x) == Z_fueledZ_fib(&fueled, x);
-			for (u32 slot = 0; slot < 3; slot++)
-				same &= Z_plainZ_indirect(&plain, slot, x) ==
-					Z_fueledZ_indirect(&fueled, slot, x);
-			same &= Z_plainZ_via_ref_func(&plain, x) == Z_fueledZ_via_ref_func(&fueled, x);
-			same &= Z_plainZ_via_global(&plain, x) == Z_fueledZ_via_global(&fueled, x);
-			same &= Z_plainZ_via_passive(&plain, x) == Z_fueledZ_via_passive(&fueled, x);
-			same &= Z_plainZ_sum_squares(&plain, x * 10) ==
-				Z_fueledZ_sum_squares(&fueled, x * 10);
-			same &= Z_plainZ_lcg(&plain, x * 1000) == Z_fueledZ_lcg(&fueled, x * 1000);
-		}
-		/* spot values, so that "same" cannot mean "same and wrong" */
-		same &= Z_fueledZ_fib(&fueled, 19) == 4181;
-		same &= Z_fueledZ_indirect(&fueled, 1, 9) == 81;
-		same &= Z_fueledZ_via_passive(&fueled, 5) == 15;
-		same &= Z_fueledZ_via_global(&fueled, 6) == 36;
-		same &= Z_fueledZ_sum_squares(&fueled, 4) == 14;
-		ran = 1;
+	ok &= same(&ok, "started", 0, 0, 0) == 7;
+	for (uint32_t x = 0; x < 20; x++) {
+		same(&ok, "fib", 1, x, 0);
+		for (uint32_t slot = 0; slot < 3; slot++)
+			same(&ok, "indirect", 2, slot, x);
+		same(&ok, "via_ref_func", 1, x, 0);
+		same(&ok, "via_global", 1, x, 0);
+		same(&ok, "via_passive", 1, x, 0);
+		same(&ok, "sum_squares", 1, x * 10, 0);
+		same(&ok, "lcg", 1, x * 1000, 0);
 	}
-	check(trap == WASM_RT_TRAP_NONE && ran && same && exhausted_calls == 0 && trap_calls == 0,
-	      "plain and fueled builds compute the same results");
+	/* spot values, so that "same" cannot mean "same and wrong" */
+	ok &= same(&ok, "fib", 1, 19, 0) == 4181;
+	ok &= same(&ok, "indirect", 2, 1, 9) == 81;
+	ok &= same(&ok, "via_passive", 1, 5, 0) == 15;
+	ok &= same(&ok, "via_global", 1, 6, 0) == 36;
+	ok &= same(&ok, "sum_squares", 1, 4, 0) == 14;
+	check(ok && exhausted_calls == 0 && trap_calls == 0, "plain and fueled builds compute the same results");
 }
 
 static double now(void)
@@ -234,76 +288,88 @@ static double now(void)
 }
 
 /* Best of five, in nanoseconds per unit of work. */
-#define TIME(result, units, call)                                                        \
-	do {                                                                             \
-		double best_ = 1e30;                                                     \
-		for (int rep_ = 0; rep_ < 5; rep_++) {                                   \
-			double t0_ = now();                                              \
-			(void)(call);                                                    \
-			double t_ = now() - t0_;                                         \
-			if (t_ < best_)                                                  \
-				best_ = t_;                                              \
-		}                                                                        \
-		(result) = best_ * 1e9 / (units);                                        \
-	} while (0)
+static double time_call(struct kiln_instance *inst, const char *name, uint32_t arg, double units)
+{
+	double best = 1e30;
+	for (int rep = 0; rep < 5; rep++) {
+		double t0 = now(), t;
+		if (call(inst, name, NULL, 1, arg, 0) != KILN_OK)
+			return -1;
+		t = now() - t0;
+		if (t < best)
+			best = t;
+	}
+	return best * 1e9 / units;
+}
 
 static int bench(void)
 {
 	static const struct {
-		const char *name;
+		const char *label, *name;
+		uint32_t arg;
 		double units;
-	} rows[] = {{"lcg(100000000)    ns/iteration", 1e8},
-		    {"fib(30)           ns/call", 2692537},
-		    {"sum_squares(1e7)  ns/iteration", 1e7}};
-	double p[3], f[3];
-	*fuel() = INT64_MAX / 2;
-	if (wasm_rt_impl_try() != WASM_RT_TRAP_NONE) {
-		printf("bench: trapped\n");
-		return 1;
-	}
-	TIME(p[0], rows[0].units, Z_plainZ_lcg(&plain, 100000000));
-	TIME(f[0], rows[0].units, Z_fueledZ_lcg(&fueled, 100000000));
-	TIME(p[1], rows[1].units, Z_plainZ_fib(&plain, 30));
-	TIME(f[1], rows[1].units, Z_fueledZ_fib(&fueled, 30));
-	TIME(p[2], rows[2].units, Z_plainZ_sum_squares(&plain, 10000000));
-	TIME(f[2], rows[2].units, Z_fueledZ_sum_squares(&fueled, 10000000));
-	printf("fuel overhead, wasm2c 1.0.32 + cc -O2, best of 5:\n");
+	} rows[] = {{"lcg(100000000)    ns/iteration", "lcg", 100000000, 1e8},
+		    {"fib(30)           ns/call", "fib", 30, 2692537},
+		    {"sum_squares(1e7)  ns/iteration", "sum_squares", 10000000, 1e7}};
+	kiln_instance_set_fuel(fueled, KILN_UNLIMITED);
+	printf("fuel overhead, wasm2c 1.0.32 + cc -O2 through kiln compile, best of 5:\n");
 	printf("  %-32s %10s %10s %9s\n", "", "plain", "fueled", "overhead");
-	for (int i = 0; i < 3; i++)
-		printf("  %-32s %10.3f %10.3f %8.1f%%\n", rows[i].name, p[i], f[i],
-		       (f[i] / p[i] - 1) * 100);
+	for (int i = 0; i < 3; i++) {
+		double p = time_call(plain, rows[i].name, rows[i].arg, rows[i].units);
+		double f = time_call(fueled, rows[i].name, rows[i].arg, rows[i].units);
+		if (p < 0 || f < 0) {
+			printf("bench: %s trapped\n", rows[i].name);
+			return 1;
+		}
+		printf("  %-32s %10.3f %10.3f %8.1f%%\n", rows[i].label, p, f, (f / p - 1) * 100);
+	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	wasm_rt_init();
-	Z_plain_init_module();
-	Z_fueled_init_module();
-	Z_plain_instantiate(&plain, NULL);
-	/* __kiln_fuel starts at 0, so the start function asks fuel_exhausted
-	 * for fuel on entry, as it does of the runtime (which hands over the
-	 * instantiation budget there) */
-	refills_left = 1;
-	if (wasm_rt_impl_try() != WASM_RT_TRAP_NONE) {
-		printf("FAIL instantiating the fueled module trapped\nfuel: %u passed, 1 failed\n",
-		       passed);
-		return 1;
+	static const struct kiln_grants grants = {.soft_deadline_ns = KILN_UNLIMITED,
+						  .hard_deadline_ns = KILN_UNLIMITED};
+	static int env_ctx;
+	struct kiln_engine_config cfg = {.resolve_import = resolve, .user = &env_ctx};
+	struct kiln_engine *eng = NULL;
+	struct kiln_err err;
+	int rc = 1;
+
+	if (kiln_engine_new(&cfg, &eng, &err) != KILN_OK ||
+	    kiln_instance_new(eng, &ext_plain, &grants, &plain, &err) != KILN_OK) {
+		printf("FAIL setting up: %s\nfuel: %u passed, 1 failed\n", err.msg, passed);
+		goto out;
 	}
-	Z_fueled_instantiate(&fueled, NULL, NULL);
-	if (argc > 1 && strcmp(argv[1], "--bench") == 0)
-		return bench();
-	check(exhausted_calls == 1 && *fuel() == REFILL - 2,
+	/* generated instantiate() zeroes __kiln_fuel, so the start function's
+	 * wrapper asks fuel_exhausted on entry, and the runtime hands over the
+	 * instantiation budget */
+	reset_counts();
+	if (kiln_instance_new(eng, &ext_fueled, &grants, &fueled, &err) != KILN_OK) {
+		printf("FAIL instantiating the fueled module: %s\nfuel: %u passed, 1 failed\n",
+		       err.msg, passed);
+		goto out;
+	}
+	if (argc > 1 && strcmp(argv[1], "--bench") == 0) {
+		rc = bench();
+		goto out;
+	}
+	check(exhausted_calls == 1 && counter_seen == 0 && trap_calls == 0 &&
+		      kiln_instance_fuel_consumed(fueled) == 2,
 	      "the start function asks for fuel and is charged its 2 instructions");
+	check(!kiln_instance_fuel_metered(plain) && kiln_instance_fuel_metered(fueled),
+	      "--no-fuel builds unmetered, the default metered");
 	test_spin();
 	test_empty_on_entry();
 	test_emptied_by_import();
 	test_recursion();
 	test_count_cost();
 	test_same_results();
-	Z_plain_free(&plain);
-	Z_fueled_free(&fueled);
-	wasm_rt_free();
 	printf("fuel: %u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	rc = failed ? 1 : 0;
+out:
+	kiln_instance_free(plain);
+	kiln_instance_free(fueled);
+	kiln_engine_free(eng);
+	return rc;
 }

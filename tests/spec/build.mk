@@ -31,3 +31,26 @@ check-wasm-spec: $(WASM_SPEC_BIN) $(SPEC_CORE_JSON) $(SPEC_SIMD_JSON)
 	@rm -rf $(SPEC_DIR)/fuel && mkdir -p $(SPEC_DIR)/fuel
 	@sh tests/run-suite.sh $(RESULTS) wasm-spec $(WASM_SPEC_BIN) --out $(SPEC_DIR)/fuel \
 	  --core $(SPEC_CORE_JSON) --simd $(SPEC_SIMD_JSON)
+
+# check-spec: the spec conformance suite through kiln's own pipeline (see
+# tests/spec/spec.sh).  Compiled modules are cached by content digest in
+# SPEC_CACHE, shared by every flavour (the key includes the kiln binary).
+SPEC_GEN_BIN    := $(BUILD)/bin/$(FLAVOR)/kiln-spec-gen
+SPEC_RUNNER_OBJ := $(OBJ)/tests/spec/spec_runner.o
+SPEC_RUN_DIR    := $(BUILD)/spec-run/$(FLAVOR)
+SPEC_CACHE      := $(BUILD)/spec-cache
+SPEC_SAN        := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+
+$(SPEC_GEN_BIN): $(OBJ)/tests/spec/spec_gen.o $(COMPILER_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(KILN_LDFLAGS) -o $@ $< $(COMPILER_LIB) $(KILN_LDLIBS)
+
+CHECKS += check-spec
+check-spec: $(KILN_BIN) $(RT_LIB) $(SPEC_GEN_BIN) $(SPEC_RUNNER_OBJ) $(SPEC_CORE_JSON)
+	@KILN=$(KILN_BIN) SPEC_GEN=$(SPEC_GEN_BIN) MAKE="$(MAKE)" JOBS=$(JOBS) CC="$(CC)" \
+	  SPEC_CFLAGS="-std=c11 -D_GNU_SOURCE $(KILN_WARN) -Iruntime -O1 $(SPEC_SAN)" \
+	  SPEC_LDFLAGS="$(KILN_LDFLAGS)" SPEC_LDLIBS="$(KILN_LDLIBS)" RT_LIB=$(RT_LIB) \
+	  SPEC_RUNNER_OBJ=$(SPEC_RUNNER_OBJ) \
+	  sh tests/run-suite.sh $(RESULTS) spec sh tests/spec/spec.sh $(SPEC_RUN_DIR) $(SPEC_CACHE) \
+	  $(SPEC_CORE_JSON)
+.PHONY: check-spec

@@ -258,13 +258,34 @@ static void test_glue_text(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(g, ".memory_cap_pages = 256,"));
 	/* the metadata is escaped: quotes, backslashes and trigraph marks */
 	CU_ASSERT_PTR_NOT_NULL(strstr(g, "\"{\\042name\\042:\\042a\\134\\042b\\077\\077=\\042}\""));
+
+	/* every export carries its name's length ... */
+	CU_ASSERT_PTR_NOT_NULL(strstr(g, "\t{\"mem\", KILN_EXTERN_MEMORY, 0, 0, NULL, NULL, "
+					 "kiln_glue_get_5, 3u},\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(g, "\t{\"weird name-Z!\", KILN_EXTERN_FUNC, 2, 1, "
+					 "kiln_glue_types_e7, kiln_glue_call_7, NULL, 13u},\n"));
 	free(g);
 
-	/* a NUL inside a name cannot become a C string */
+	/* ... so that a name may hold a NUL byte (names.wast does): sorted by
+	 * its bytes, written escaped, with its length */
 	t.m.exports[2].name.data = (const uint8_t *)"re\0s";
+	g = gen(&t, "glue_t", &rc, &err);
+	CU_ASSERT_EQUAL_FATAL(rc, KILN_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(g, "\t{\"re\\000s\", KILN_EXTERN_FUNC, 2, 2, "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(g, ", kiln_glue_call_2, NULL, 4u},\n"));
+	p1 = strstr(g, "\t{\"mem\", ");
+	p2 = strstr(g, "\t{\"re\\000s\", ");
+	p3 = strstr(g, "\t{\"t\", ");
+	CU_ASSERT(p1 != NULL && p2 != NULL && p3 != NULL && p1 < p2 && p2 < p3);
+	free(g);
+	t.m.exports[2].name = S("refs");
+	/* an import's cannot: the runtime passes import module names to the
+	 * host as C strings */
+	t.imports[2].module.data = (const uint8_t *)"a\0b";
 	CU_ASSERT_PTR_NULL(gen(&t, "glue_t", &rc, &err));
 	CU_ASSERT_EQUAL(rc, KILN_EUNSUPPORTED);
-	t.m.exports[2].name = S("refs");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "NUL"));
+	t.imports[2].module = S("a-b");
 	/* an export index out of range */
 	t.m.exports[0].index = 99;
 	CU_ASSERT_PTR_NULL(gen(&t, "glue_t", &rc, &err));

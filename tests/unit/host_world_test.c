@@ -1,13 +1,17 @@
 /* Tests for compiler/host_world.c: the host world table and the import check. */
+#include <stdio.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
 
 #include "driver_impl.h"
+#include "rt_impl.h"
 #include "unit.h"
 
 /* Expected core signatures of wasi_snapshot_preview1, written out again
- * independently of the table (from wasi-libc's wasi/api.h). */
+ * independently of the table (from wasi-libc's wasi/api.h, and proc_raise
+ * from the witx: (param $sig $signal) (result $error $errno), a u8 signal
+ * passed as i32). */
 static const struct {
 	const char *name;
 	const char *sig;
@@ -26,7 +30,7 @@ static const struct {
 	{"path_link", "iiiiiii:i"}, {"path_open", "iiiiiIIii:i"}, {"path_readlink", "iiiiii:i"},
 	{"path_remove_directory", "iii:i"}, {"path_rename", "iiiiii:i"},
 	{"path_symlink", "iiiii:i"}, {"path_unlink_file", "iii:i"}, {"poll_oneoff", "iiii:i"},
-	{"proc_exit", "i:"}, {"sched_yield", ":i"}, {"random_get", "ii:i"},
+	{"proc_exit", "i:"}, {"proc_raise", "i:i"}, {"sched_yield", ":i"}, {"random_get", "ii:i"},
 	{"sock_accept", "iii:i"}, {"sock_recv", "iiiiii:i"}, {"sock_send", "iiiii:i"},
 	{"sock_shutdown", "ii:i"},
 };
@@ -40,7 +44,7 @@ static void test_world_table(void)
 {
 	size_t n, nwasi = 0, nkiln = 0;
 	const struct kiln_host_func *w = kiln_host_world(&n);
-	CU_ASSERT_EQUAL(sizeof wasi_expected / sizeof wasi_expected[0], 45);
+	CU_ASSERT_EQUAL(sizeof wasi_expected / sizeof wasi_expected[0], 46);
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(w[i].module, "wasi_snapshot_preview1") == 0)
 			nwasi++;
@@ -53,7 +57,7 @@ static void test_world_table(void)
 			CU_ASSERT(strcmp(w[i].module, w[j].module) != 0 ||
 				  strcmp(w[i].name, w[j].name) != 0);
 	}
-	CU_ASSERT_EQUAL(nwasi, 45);
+	CU_ASSERT_EQUAL(nwasi, 46);
 	CU_ASSERT_EQUAL(nkiln, 3);
 	for (size_t i = 0; i < sizeof wasi_expected / sizeof wasi_expected[0]; i++) {
 		const char *name = wasi_expected[i].name;
@@ -69,7 +73,58 @@ static void test_world_table(void)
 	/* lookups compare whole byte strings, not prefixes */
 	CU_ASSERT_PTR_NULL(kiln_host_world_find(B("kiln"), 4, B("lo"), 2));
 	CU_ASSERT_PTR_NULL(kiln_host_world_find(B("kil"), 3, B("log"), 3));
-	CU_ASSERT_PTR_NULL(kiln_host_world_find(B("wasi_snapshot_preview1"), 22, B("proc_raise"), 10));
+	CU_ASSERT_PTR_NULL(kiln_host_world_find(B("wasi_snapshot_preview1"), 22, B("proc_rais"), 9));
+	CU_ASSERT_PTR_NULL(kiln_host_world_find(B("wasi_unstable"), 13, B("fd_write"), 8));
+}
+
+/* The runtime provides exactly the WASI functions the host world lists,
+ * with the same signatures: each import's C parameter list in
+ * runtime/wasi_imports.c ("(CTX, u32 fd, u64 off)"), turned into the host
+ * world's notation ("iI:i"), is the world's. */
+static void test_world_matches_runtime(void)
+{
+	size_t n, nwasi = 0;
+	const struct kiln_host_func *w = kiln_host_world(&n);
+
+	for (size_t i = 0; i < n; i++)
+		nwasi += strcmp(w[i].module, KILN_WASI_MODULE) == 0;
+	CU_ASSERT_EQUAL(nwasi, KILN_WASI_NFUNCS);
+	for (size_t i = 0; i < KILN_WASI_NFUNCS; i++) {
+		const struct kiln_rt_wasi_sig *rs = &kiln_rt_wasi_sigs[i];
+		const struct kiln_host_func *f;
+		char sig[32];
+		size_t k = 0;
+
+		f = kiln_host_world_find(B(KILN_WASI_MODULE), strlen(KILN_WASI_MODULE),
+					 B(rs->name), strlen(rs->name));
+		CU_ASSERT_PTR_NOT_NULL(f);
+		if (f == NULL) {
+			fprintf(stderr, "\n  runtime import %s is not in the host world\n", rs->name);
+			continue;
+		}
+		CU_ASSERT(strncmp(rs->params, "(CTX", 4) == 0);
+		for (const char *p = rs->params; *p != '\0' && k < sizeof sig - 3; p++) {
+			if (strncmp(p, "u32 ", 4) == 0)
+				sig[k++] = 'i';
+			else if (strncmp(p, "u64 ", 4) == 0)
+				sig[k++] = 'I';
+		}
+		sig[k++] = ':';
+		if (rs->returns)
+			sig[k++] = 'i';
+		sig[k] = '\0';
+		CU_ASSERT_STRING_EQUAL(f->sig, sig);
+		/* and the WASI layer knows it under the same index */
+		CU_ASSERT_PTR_NOT_NULL(kiln_wasi_func_name((enum kiln_wasi_func)i));
+	}
+	/* every function of the WASI layer has its import */
+	for (size_t i = 0; i < KILN_WASI_NFUNCS; i++) {
+		bool found = false;
+		for (size_t j = 0; j < KILN_WASI_NFUNCS; j++)
+			found = found || strcmp(kiln_rt_wasi_sigs[j].name,
+						kiln_wasi_func_name((enum kiln_wasi_func)i)) == 0;
+		CU_ASSERT(found);
+	}
 }
 
 /* A hand-built module with the given imports; types are fixed below. */
@@ -162,4 +217,5 @@ void kiln_test_host_world(void)
 	CU_pSuite s = CU_add_suite("host_world", NULL, NULL);
 	CU_add_test(s, "table", test_world_table);
 	CU_add_test(s, "imports_check", test_imports_check);
+	CU_add_test(s, "world matches the runtime", test_world_matches_runtime);
 }

@@ -25,6 +25,7 @@ const struct kiln_extension rt_big = {.name = "big", .module = &kiln_module_big}
 const struct kiln_extension rt_lib = {.name = "lib", .module = &kiln_module_lib};
 const struct kiln_extension rt_user = {.name = "user", .module = &kiln_module_user};
 const struct kiln_extension rt_small = {.name = "small", .module = &kiln_module_small};
+const struct kiln_extension rt_partial = {.name = "partial", .module = &kiln_module_partial};
 
 const char *const rt_spin_names[RT_SPINS] = {
 	"gcc -O2",        "gcc -O3",        "clang -O2",        "clang -O3",

@@ -13,9 +13,9 @@
 
 extern const struct kiln_module_desc kiln_module_basic, kiln_module_starter,
 	kiln_module_bad_data, kiln_module_big, kiln_module_lib, kiln_module_user,
-	kiln_module_small;
+	kiln_module_small, kiln_module_partial;
 extern const struct kiln_extension rt_basic, rt_starter, rt_bad_data, rt_big, rt_lib, rt_user,
-	rt_small;
+	rt_small, rt_partial;
 
 /* The spin fixtures, [0..3] without fuel, [4..7] metered, in the order of
  * rt_spin_names: gcc -O2, gcc -O3, clang -O2, clang -O3. */

@@ -340,6 +340,85 @@ static void test_descriptor_checks(void)
 	kiln_engine_free(eng);
 }
 
+/* names.wast exports "" and "\0\1\2...": names that differ only after a
+ * NUL byte, told apart by their lengths (kiln_export_desc.name_len). */
+static void test_export_names_holding_nul_bytes(void)
+{
+	struct kiln_engine *eng = rt_engine(4);
+	const struct kiln_export_desc *small = kiln_module_small.exports;
+	struct kiln_export_desc ex[4];
+	struct kiln_module_desc desc = kiln_module_small;
+	struct kiln_extension ext = {.name = "nul", .module = &desc};
+	struct kiln_extension dup = {.name = "dup", .module = &desc};
+	struct kiln_instance *inst = NULL;
+	struct kiln_val arg = {KILN_I32, {.i32 = 0}}, res;
+	struct kiln_err err;
+
+	/* byte order, shorter first: "" < "\0" < "\0a" < "nop" */
+	ex[0] = small[0], ex[0].name = "", ex[0].name_len = 0;          /* nop */
+	ex[1] = small[1], ex[1].name = "\0", ex[1].name_len = 1;        /* peek */
+	ex[2] = small[2], ex[2].name = "\0a", ex[2].name_len = 2;       /* poke */
+	ex[3] = small[0], ex[3].name_len = 0;                           /* nop */
+	desc.exports = ex;
+	desc.nexports = 4;
+	CU_ASSERT_EQUAL_FATAL(kiln_instance_new(eng, &ext, NULL, &inst, &err), KILN_OK);
+	CU_ASSERT_PTR_EQUAL(kiln_instance_export_n(inst, "", 0), &ex[0]);
+	CU_ASSERT_PTR_EQUAL(kiln_instance_export_n(inst, "\0", 1), &ex[1]);
+	CU_ASSERT_PTR_EQUAL(kiln_instance_export_n(inst, "\0a", 2), &ex[2]);
+	CU_ASSERT_PTR_NULL(kiln_instance_export_n(inst, "\0b", 2));
+	CU_ASSERT_PTR_NULL(kiln_instance_export_n(inst, "\0a\0", 3));
+	/* a C string reaches only the NUL-free names */
+	CU_ASSERT_PTR_EQUAL(kiln_instance_export(inst, ""), &ex[0]);
+	CU_ASSERT_PTR_EQUAL(kiln_instance_export(inst, "nop"), &ex[3]);
+	/* calls by name: "" is nop (0 results), never "\0" (peek) */
+	CU_ASSERT_EQUAL(kiln_instance_call(inst, "", NULL, 0, NULL, 0, &err), KILN_OK);
+	CU_ASSERT_EQUAL(kiln_instance_call(inst, "", &arg, 1, &res, 1, &err), KILN_ETYPE);
+	CU_ASSERT_EQUAL(kiln_instance_invoke(inst, &ex[1], &arg, 1, &res, 1, &err), KILN_OK);
+	CU_ASSERT_EQUAL(kiln_instance_call(inst, "", NULL, 0, NULL, 0, &err), KILN_OK);
+	kiln_instance_free(inst);
+
+	/* names equal up to their lengths are duplicates: refused */
+	ex[1].name = "\0a";
+	ex[1].name_len = 2;
+	CU_ASSERT_EQUAL(kiln_instance_new(eng, &dup, NULL, &inst, &err), KILN_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not sorted"));
+	kiln_engine_free(eng);
+}
+
+/* linking.wast: an instantiation that traps after its element segments
+ * stored its functions in an imported table.  The runtime freed the failed
+ * instance, and calls through the table ran on freed memory (here: read
+ * the memory of a reset slot, 0, and a freed global). */
+static void test_failed_instantiation_keeps_linked_functions(void)
+{
+	struct kiln_engine *eng = rt_engine(8);
+	struct kiln_instance *lib = rt_instance(eng, &rt_lib, NULL), *p = NULL;
+	struct kiln_stats st;
+	struct kiln_err err;
+	uint32_t one = 1, out = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lib);
+	rt_lib_instance = lib;
+	CU_ASSERT_EQUAL(kiln_instance_new(eng, &rt_partial, NULL, &p, &err), KILN_ETRAP);
+	CU_ASSERT_PTR_NULL(p);
+	CU_ASSERT_EQUAL(kiln_trap_last(NULL), KILN_TRAP_UNREACHABLE);
+	/* lib's table holds the failed instance's $f: it runs with its own
+	 * global, memory and fuel counter, which draws on lib's call */
+	for (int i = 0; i < 3; i++) {
+		out = 0;
+		CU_ASSERT_EQUAL(rt_call_i32(lib, "call_at", 1, &one, &out, &err), KILN_OK);
+		CU_ASSERT_EQUAL(out, 44);
+		CU_ASSERT_EQUAL(kiln_instance_fuel_consumed(lib), 2 + 3);
+	}
+	/* a trap of its extension, not a live instance */
+	CU_ASSERT_EQUAL(kiln_extension_stats(eng, &rt_partial, &st), KILN_OK);
+	CU_ASSERT_EQUAL(st.traps[KILN_TRAP_UNREACHABLE], 1);
+	CU_ASSERT_EQUAL(st.live_instances, 0);
+	rt_lib_instance = NULL;
+	kiln_instance_free(lib);
+	kiln_engine_free(eng); /* and the failed instance with it */
+}
+
 static void test_host_functions_and_reentry(void)
 {
 	struct kiln_engine *eng = rt_engine(8);
@@ -427,6 +506,9 @@ void kiln_test_runtime(void)
 	CU_add_test(s, "reset restores the initial state", test_reset_restores_the_initial_state);
 	CU_add_test(s, "import resolution", test_import_resolution);
 	CU_add_test(s, "descriptor checks", test_descriptor_checks);
+	CU_add_test(s, "export names holding NUL bytes", test_export_names_holding_nul_bytes);
+	CU_add_test(s, "failed instantiation keeps functions a linked table holds",
+		    test_failed_instantiation_keeps_linked_functions);
 	CU_add_test(s, "host functions and re-entry", test_host_functions_and_reentry);
 	CU_add_test(s, "instance user data and extension", test_instance_user_and_extension);
 	CU_add_test(s, "trap kind names", test_trap_kind_names);

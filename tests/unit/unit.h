@@ -18,9 +18,12 @@
 	X(oci_store) \
 	X(args) \
 	X(compile) \
+	X(run_args) \
+	X(config) \
 	X(glue) \
 	X(host_world) \
 	X(inspect) \
+	X(bake_gen) \
 	X(mangle) \
 	X(wasm_reader) \
 	X(wasm_writer) \
@@ -36,12 +39,16 @@
 	X(wasi_clock) \
 	X(wasi_misc) \
 	X(wasi_state) \
+	X(wasi_wire) \
 	X(runtime) \
 	X(trap) \
 	X(rt_fuel) \
+	X(registry) \
 	X(deadline) \
 	X(memory) \
-	X(threads)
+	X(threads) \
+	X(hostapi) \
+	X(testgen)
 
 #define X(n) void kiln_test_##n(void);
 KILN_UNIT_SUITES

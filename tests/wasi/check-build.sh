@@ -6,7 +6,7 @@
 # names, and has its root directory when its spec asks for one; together
 # with the shared suite (../shared/testdata/wasi) they reach all the
 # functions of wasi_snapshot_preview1 listed in runtime/kiln_wasi.h.
-# Running them needs the runtime (kiln run); this only checks the build.
+# This only checks the build; check-wasi-own runs them (tests/wasi/conform.c).
 SUITE=wasi-build
 . tests/lib.sh
 dir=$1

@@ -1,0 +1,4 @@
+;; mul: a second, independent extension (parallel compiles, verify-binary).
+(module
+  (func (export "mul") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.mul))

@@ -1,0 +1,4 @@
+;; 133: unreachable
+(module
+  (memory (export "memory") 1)
+  (func (export "_start") unreachable))
