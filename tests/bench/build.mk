@@ -1,7 +1,7 @@
 # tests/bench/ — `make bench`: kiln against native code, and the runtime's
 # micro-benchmarks, with each C compiler of BENCH_CCS.
 #
-#   make bench                         everything (about 8 minutes on 2 cores)
+#   make bench                         everything (about 4 minutes on 2 cores)
 #   make bench BENCH_CCS=gcc BENCH_RUNS=5
 #
 # run.sh runs the pieces and prints one report (Markdown tables on stdout),
@@ -16,6 +16,8 @@
 # then the targets of BENCH_EXTRA (bench-examples, bench-bake, bench-run).
 # `make check` runs every workload once with tiny inputs (check-bench).
 BENCH_DIR   := $(BUILD)/bench
+# ratios.png
+DEPS_PACKAGES += gnuplot-nox
 BENCH_BIN   := $(BUILD)/bin/$(FLAVOR)
 BENCH_CCS   ?= gcc clang
 BENCH_RUNS  ?= 7
