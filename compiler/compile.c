@@ -2,7 +2,8 @@
  * compile.c — the `kiln compile` pipeline:
  *
  *   read -> import check -> fuel pass -> memory cap -> write instrumented
- *   wasm -> wasm2c -> glue (+ metadata) -> cc -> rename into place.
+ *   wasm -> wasm2c -> memory base rewrite -> glue (+ metadata) -> cc ->
+ *   rename into place.
  *
  * Every temporary lives in one private directory (mkdtemp, or the
  * --keep-temps directory), which is removed on every exit path, including
@@ -512,6 +513,42 @@ out:
 	return rc;
 }
 
+/* Let the functions wasm2c wrote read their memory's base pointer once
+ * (membase.c). */
+static int rewrite_membase(struct ctx *c)
+{
+	uint8_t *src = NULL, *hdr = NULL;
+	size_t len = 0, hlen = 0, outlen = 0;
+	char *out = NULL, *mod = NULL, type[KILN_NAME_MAX * 3 + 32];
+	size_t modlen = 0;
+	unsigned count = 0;
+	FILE *f;
+	int rc;
+
+	f = open_memstream(&mod, &modlen);
+	if (f == NULL ||
+	    kiln_mangle(f, (const uint8_t *)c->o->name, strlen(c->o->name)) != 0 || fclose(f) != 0) {
+		rc = kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
+		goto out;
+	}
+	snprintf(type, sizeof type, "Z_%s_instance_t", mod);
+	if ((rc = read_file(c, temp_path(T_W2C_C), &src, &len)) != KILN_OK ||
+	    (rc = read_file(c, temp_path(T_W2C_H), &hdr, &hlen)) != KILN_OK)
+		goto out;
+	if ((rc = kiln_membase_rewrite((const char *)src, len, (const char *)hdr, hlen, type, &out,
+				       &outlen, &count, c->err)) != KILN_OK)
+		goto out;
+	if (out != NULL)
+		rc = write_file(c, temp_path(T_W2C_C), out, outlen);
+	verbose(c, "%u loads and stores go through a base pointer held in a local", count);
+out:
+	free(out);
+	free(mod);
+	free(src);
+	free(hdr);
+	return rc;
+}
+
 /*
  * wasm2c 1.0.32 initialises a funcref table entry from an element segment
  * with (char*)instance + module_offset, where module_offset is 0 for the
@@ -830,7 +867,8 @@ int kiln_compile_diag(const struct kiln_compile_opts *opts, FILE *diag, struct k
 		goto out;
 	if ((rc = check_wasm2c(&c)) != KILN_OK)
 		goto out;
-	if ((rc = run_wasm2c(&c, m)) != KILN_OK || (rc = fix_wasm2c_output(&c)) != KILN_OK)
+	if ((rc = run_wasm2c(&c, m)) != KILN_OK || (rc = fix_wasm2c_output(&c)) != KILN_OK ||
+	    (rc = rewrite_membase(&c)) != KILN_OK)
 		goto out;
 
 	/* glue */

@@ -178,6 +178,22 @@ int kiln_glue_generate(const struct kiln_glue_input *in, char **out, size_t *len
 int kiln_glue_export_memory(struct kiln_wasm_module *m, bool *added, struct kiln_err *err)
 	__attribute__((warn_unused_result));
 
+/* ---- memory base (membase.c) ------------------------------------------- */
+
+/**
+ * Rewrite wasm2c 1.0.32's C (@src, @len bytes) so that each function reads
+ * its memory's base pointer once into a local and loads and stores through
+ * kiln_<accessor>(kiln_mem, addr), which the glue defines.  @header is
+ * wasm2c's .h, @instance_type the module's instance struct ("Z_<mod>_
+ * instance_t").  Only valid with kiln's runtime, whose memories never move.
+ * On success *@out (malloc'd, caller-owned, *@out_len bytes) is the new text
+ * and *@count the number of accesses rewritten; when there is nothing to
+ * rewrite (no memory, several, no access) *@out is NULL.  Errors: KILN_ENOMEM.
+ */
+int kiln_membase_rewrite(const char *src, size_t len, const char *header, size_t header_len,
+			 const char *instance_type, char **out, size_t *out_len, unsigned *count,
+			 struct kiln_err *err) __attribute__((warn_unused_result));
+
 /* ---- subprocesses (spawn.c) -------------------------------------------- */
 
 struct kiln_proc {

@@ -2,22 +2,62 @@
  * instrument_fuel.c — the fuel pass (see kiln_fuel_instrument in
  * kiln_compiler.h).
  *
- * Every instruction is paid for at the head of its innermost enclosing
- * loop, or at function entry when no loop encloses it.  `end` and `else`
- * are markers, not instructions, and cost nothing; a charge is at least 1.
- * A charge is
+ * What is charged.  Every instruction is paid for at the head of its
+ * innermost enclosing loop, or at function entry when no loop encloses it.
+ * `end` and `else` are markers, not instructions, and cost nothing; a
+ * charge is at least 1.
  *
- *     global.get $fuel  i64.const COST  i64.sub  global.set $fuel
- *     global.get $fuel  i64.const 0  i64.lt_s  if  call $fuel_exhausted  end
+ * Where the counter lives.  The runtime sets and reads the exported global
+ * __kiln_fuel ($G), but the code does not count in it: wasm2c keeps globals
+ * in the instance struct, where a subtract-and-store in every loop
+ * iteration and every call chains each charge to the previous one through
+ * memory (a store-to-load forward, about five cycles a link), which cost
+ * tight loops and recursions 20 to 90%.  Instead every defined function
+ * takes the counter as an extra, last i64 parameter $f and gives back what
+ * is left as an extra, last i64 result, so that the C compiler keeps it in
+ * registers:
  *
- * which wasm2c turns into a subtract, a store and a predicted-not-taken
- * branch (the second global.get reads back what was just stored; gcc -O2
- * folds it).  The charge is self-contained and stack-neutral, so label
- * depths and loop parameters are untouched.
+ *   - a charge is
+ *         local.get $f  i64.const COST  i64.sub  local.tee $f
+ *         i64.const 0  i64.lt_s  if  local.get $f  call $fuel_trap  end
+ *     a subtract and a branch on a register; kiln.fuel_trap (i64) -> []
+ *     never returns (the glue tells the C compiler so, and that it is
+ *     cold), so the slow path neither reloads anything nor weighs on
+ *     inlining;
+ *   - a call of a defined function passes $f and takes the rest back
+ *     (local.get $f  call  local.set $f);
+ *   - a call of an import, and call_indirect, store $f to $G before and
+ *     reload it after: host functions, the runtime and functions reached
+ *     through tables only know $G.  A reloaded counter at or below zero
+ *     calls kiln.fuel_exhausted, which may find fuel held elsewhere (the
+ *     counter of a linked instance that the callee drew on) and returns;
+ *   - the body is wrapped in a block of the function's results followed by
+ *     local.get $f, so that falling off the end and branching to the
+ *     function's label (now the block's, at the same depth) also return the
+ *     counter; `return` gets local.get $f before it.
  *
- * Adding the import shifts every defined function's index by one; every
- * place that names a function is rewritten.  The pass builds all new
- * arrays before touching the module, so on failure the module is as it was.
+ * A function that something outside the code names — an export, the start
+ * function, an element segment, a ref.func — gets a wrapper of its
+ * original type, appended after the defined functions: it calls
+ * fuel_exhausted when $G is at or below zero (at instantiation the runtime
+ * hands the budget over there; a linked instance draws on its caller's),
+ * calls the function with $G and stores what is left.  Exports, start,
+ * elements and ref.func name the wrapper, so hosts, tables and
+ * call_indirect's type check see the original types.
+ *
+ * $G is therefore exact whenever control is outside the module's code; in
+ * it, $G lags the registers.  A trap other than running out loses what was
+ * charged since the last store (it is not counted as consumed), and a timer
+ * that drives $G negative is not seen by code holding $f: hard deadlines
+ * rely on the runtime's interrupt signal, as they must for any loop whose
+ * counter the C compiler keeps in a register.
+ *
+ * The imports come after the module's own (each only if not imported
+ * already), so every defined function's index moves up; every place that
+ * names a function is rewritten, and so are local indices (the new
+ * parameter comes before the declared locals), local names included.  The
+ * pass builds all new arrays before touching the module, so on failure the
+ * module is as it was.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,32 +66,60 @@
 #include "wasm_impl.h"
 
 #define CHARGE_INSNS 10
+#define NONE UINT32_MAX
+#define WANTED (UINT32_MAX - 1) /* wrapper[]: needs one, not numbered yet */
+
+/* Opcodes the pass emits or rewrites. */
+enum {
+	OP_BLOCK = 0x02,
+	OP_LOOP = 0x03,
+	OP_IF = 0x04,
+	OP_ELSE = 0x05,
+	OP_RETURN = 0x0f,
+	OP_CALL = 0x10,
+	OP_CALL_INDIRECT = 0x11,
+	OP_LOCAL_GET = 0x20,
+	OP_LOCAL_SET = 0x21,
+	OP_LOCAL_TEE = 0x22,
+	OP_GLOBAL_GET = 0x23,
+	OP_GLOBAL_SET = 0x24,
+	OP_I64_CONST = 0x42,
+	OP_I64_EQZ = 0x50,
+	OP_I64_LT_S = 0x53,
+	OP_I64_SUB = 0x7d,
+	OP_REF_FUNC = 0xd2,
+};
+
+/* The two imports: fuel_exhausted [] -> [], fuel_trap [i64] -> []. */
+enum { FE, FT, NIMPORTS };
+static const char *const import_names[NIMPORTS] = {KILN_FUEL_EXHAUSTED, KILN_FUEL_TRAP};
 
 struct fuel {
 	struct kiln_wasm_module *m;
 	struct kiln_err *err;
-	bool add_import;     /* false when the module already imports it */
 	uint32_t old_nimp;   /* imported functions before the pass */
-	uint32_t fe_func;    /* function index of fuel_exhausted, after */
+	uint32_t nadd;       /* imports the pass adds (those not there yet) */
+	bool add[NIMPORTS];
+	uint32_t func[NIMPORTS]; /* their function indices, after */
+	uint32_t type[NIMPORTS]; /* their types */
+	bool add_type[NIMPORTS];
 	uint32_t fuel_global;
-	uint32_t void_type;
-	bool add_type;
 
 	/* built before committing */
-	struct kiln_wasm_functype *types;
+	struct kiln_wasm_functype *types; /* the module's, then the added */
+	uint32_t ntypes;
+	uint32_t *inner_type;   /* per type of the module: with $f, or NONE */
+	int64_t *block_type;    /* per type of the module: its results as a block type */
+	uint32_t *wrapper;      /* per defined function: its wrapper's index, or NONE */
+	uint32_t nwrappers;
+	uint32_t *funcs;        /* type of each defined function, wrappers included */
+	struct kiln_wasm_body *bodies; /* likewise; code rebuilt, locals and side moved */
 	struct kiln_wasm_import *imports;
 	struct kiln_wasm_global *globals;
 	struct kiln_wasm_export *exports;
-	struct kiln_wasm_insn **codes; /* per body */
-	uint32_t *ncodes;
-	uint8_t **names; /* per custom section: new "name" payload or NULL */
+	uint8_t **names;        /* per custom section: new "name" payload or NULL */
 	uint32_t *nnames;
 };
-
-static uint32_t remap(const struct fuel *f, uint32_t func)
-{
-	return f->add_import && func >= f->old_nimp ? func + 1 : func;
-}
 
 static bool bytes_is(struct kiln_wasm_bytes b, const char *s)
 {
@@ -59,104 +127,209 @@ static bool bytes_is(struct kiln_wasm_bytes b, const char *s)
 	return b.len == n && memcmp(b.data, s, n) == 0;
 }
 
-static void charge(struct kiln_wasm_insn *out, uint64_t cost, uint32_t fuel, uint32_t fe)
+/* The index a call of old function @func names: the function itself. */
+static uint32_t call_index(const struct fuel *f, uint32_t func)
 {
-	memset(out, 0, sizeof *out * CHARGE_INSNS);
-	out[0].op = 0x23; /* global.get */
-	out[0].imm.index = fuel;
-	out[1].op = 0x42; /* i64.const */
-	out[1].imm.i64 = (int64_t)cost;
-	out[2].op = 0x7d; /* i64.sub */
-	out[3].op = 0x24; /* global.set */
-	out[3].imm.index = fuel;
-	out[4].op = 0x23;
-	out[4].imm.index = fuel;
-	out[5].op = 0x42;
-	out[5].imm.i64 = 0;
-	out[6].op = 0x53; /* i64.lt_s */
-	out[7].op = 0x04; /* if */
-	out[7].imm.block = KILN_WASM_BLOCK_EMPTY;
-	out[8].op = 0x10; /* call */
-	out[8].imm.index = fe;
-	out[9].op = KILN_WASM_OP_END;
+	return func >= f->old_nimp ? func + f->nadd : func;
+}
+
+/* The index a reference to old function @func names (export, start,
+ * element, ref.func): its wrapper when it has one. */
+static uint32_t ref_index(const struct fuel *f, uint32_t func)
+{
+	if (func >= f->old_nimp && f->wrapper != NULL && f->wrapper[func - f->old_nimp] != NONE)
+		return f->wrapper[func - f->old_nimp];
+	return call_index(f, func);
+}
+
+static struct kiln_wasm_insn insn(uint16_t op, uint64_t imm)
+{
+	struct kiln_wasm_insn in;
+	memset(&in, 0, sizeof in);
+	in.op = op;
+	if (op == OP_I64_CONST)
+		in.imm.i64 = (int64_t)imm;
+	else if (op == OP_BLOCK || op == OP_IF || op == OP_LOOP)
+		in.imm.block = (int64_t)imm;
+	else
+		in.imm.index = (uint32_t)imm;
+	return in;
+}
+
+/* A charge of @cost against local @fl; see the file comment. */
+static uint32_t charge(const struct fuel *f, struct kiln_wasm_insn *out, uint64_t cost,
+		       uint32_t fl)
+{
+	out[0] = insn(OP_LOCAL_GET, fl);
+	out[1] = insn(OP_I64_CONST, cost);
+	out[2] = insn(OP_I64_SUB, 0);
+	out[3] = insn(OP_LOCAL_TEE, fl);
+	out[4] = insn(OP_I64_CONST, 0);
+	out[5] = insn(OP_I64_LT_S, 0);
+	out[6] = insn(OP_IF, (uint64_t)KILN_WASM_BLOCK_EMPTY);
+	out[7] = insn(OP_LOCAL_GET, fl);
+	out[8] = insn(OP_CALL, f->func[FT]);
+	out[9] = insn(KILN_WASM_OP_END, 0);
+	return CHARGE_INSNS;
+}
+
+/* `$G <= 0`, then `if  call $fuel_exhausted  end`: let the runtime bring
+ * in fuel held elsewhere (see the file comment). */
+static uint32_t collect(const struct fuel *f, struct kiln_wasm_insn *out)
+{
+	out[0] = insn(OP_GLOBAL_GET, f->fuel_global);
+	out[1] = insn(OP_I64_CONST, 1);
+	out[2] = insn(OP_I64_LT_S, 0);
+	out[3] = insn(OP_IF, (uint64_t)KILN_WASM_BLOCK_EMPTY);
+	out[4] = insn(OP_CALL, f->func[FE]);
+	out[5] = insn(KILN_WASM_OP_END, 0);
+	return 6;
 }
 
 /*
- * Instrument one body into a new instruction array.  First pass: the cost
- * of each charge point (0 = entry, then one per loop in order); second
- * pass: copy, inserting charges and renumbering function references.
+ * Rebuild the body of defined function @i: first pass, the cost of each
+ * charge point (0 = entry, then one per loop in order); second pass, the
+ * copy with charges, the counter threaded through calls and returns, and
+ * locals renumbered.
  */
-static int instrument_body(struct fuel *f, const struct kiln_wasm_body *body,
-			   struct kiln_wasm_insn **out, uint32_t *nout)
+static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *out)
 {
+	const struct kiln_wasm_module *m = f->m;
+	const struct kiln_wasm_body *body = &m->bodies[i];
 	const struct kiln_wasm_expr *e = &body->code;
+	const uint32_t type = m->funcs[i], fl = m->types[type].nparams;
 	uint64_t *cost = NULL;
 	uint32_t *stack = NULL; /* per open block: its charge point */
-	uint32_t nloops = 0, depth = 0, cur = 0, k;
+	uint32_t nloops = 0, depth = 0, cur = 0, k, n = 0;
 	uint64_t total;
 	struct kiln_wasm_insn *code = NULL;
 	int rc = KILN_OK;
 
-	for (uint32_t i = 0; i < e->ninsns; i++)
-		if (e->insns[i].op == 0x03)
+	for (uint32_t j = 0; j < e->ninsns; j++)
+		if (e->insns[j].op == OP_LOOP)
 			nloops++;
-	total = (uint64_t)e->ninsns + (uint64_t)CHARGE_INSNS * (nloops + 1);
-	if (total > UINT32_MAX) {
-		rc = kiln_err_set(f->err, KILN_ELIMIT, "%s: function too large to instrument",
-				  f->m->name);
+	/* a call of an import becomes 11 instructions, the most any grows */
+	total = 11 * (uint64_t)e->ninsns + (uint64_t)CHARGE_INSNS * (nloops + 1) + 3;
+	if (e->ninsns == 0 || e->insns[e->ninsns - 1].op != KILN_WASM_OP_END ||
+	    total > UINT32_MAX) {
+		rc = kiln_err_set(f->err, e->ninsns == 0 ? KILN_EINVALID : KILN_ELIMIT,
+				  "%s: function %u: %s", m->name, f->old_nimp + i,
+				  e->ninsns == 0 ? "empty body" : "too large to instrument");
 		goto out;
 	}
 	cost = calloc((size_t)nloops + 1, sizeof *cost);
 	stack = malloc(sizeof *stack * ((size_t)e->ninsns + 1));
 	code = malloc(sizeof *code * (size_t)total);
 	if (cost == NULL || stack == NULL || code == NULL) {
-		rc = kiln_err_set(f->err, KILN_ENOMEM, "%s: out of memory", f->m->name);
+		rc = kiln_err_set(f->err, KILN_ENOMEM, "%s: out of memory", m->name);
 		goto out;
 	}
 
 	/* costs: blocks and ifs inherit the enclosing charge point */
 	k = 0;
-	for (uint32_t i = 0; i < e->ninsns; i++) {
-		uint16_t op = e->insns[i].op;
+	for (uint32_t j = 0; j < e->ninsns; j++) {
+		uint16_t op = e->insns[j].op;
 		if (op == KILN_WASM_OP_END) {
 			if (depth > 0)
 				cur = stack[--depth];
 			continue;
 		}
-		if (op == 0x05)
+		if (op == OP_ELSE)
 			continue;
 		cost[cur]++;
-		if (op == 0x02 || op == 0x04) {
+		if (op == OP_BLOCK || op == OP_IF) {
 			stack[depth++] = cur;
-		} else if (op == 0x03) {
+		} else if (op == OP_LOOP) {
 			stack[depth++] = cur;
 			cur = ++k;
 		}
 	}
 
-	/* copy with charges: entry first, then after each loop instruction */
-	*nout = 0;
-	charge(code, cost[0] ? cost[0] : 1, f->fuel_global, f->fe_func);
-	*nout = CHARGE_INSNS;
+	/* entry charge, the block standing for the function's label, the
+	 * body without its final end, then end, local.get $f, end */
+	n += charge(f, code, cost[0] ? cost[0] : 1, fl);
+	code[n++] = insn(OP_BLOCK, (uint64_t)f->block_type[type]);
 	k = 0;
-	for (uint32_t i = 0; i < e->ninsns; i++) {
-		struct kiln_wasm_insn *in = &code[(*nout)++];
-		*in = e->insns[i];
-		if (in->op == 0x10 || in->op == 0xd2)
-			in->imm.index = remap(f, in->imm.index);
-		if (in->op == 0x03) {
+	for (uint32_t j = 0; j + 1 < e->ninsns; j++) {
+		struct kiln_wasm_insn in = e->insns[j];
+		switch (in.op) {
+		case OP_RETURN:
+			code[n++] = insn(OP_LOCAL_GET, fl);
+			code[n++] = in;
+			break;
+		case OP_CALL:
+		case OP_CALL_INDIRECT:
+			if (in.op == OP_CALL && in.imm.index >= f->old_nimp) {
+				in.imm.index = call_index(f, in.imm.index);
+				code[n++] = insn(OP_LOCAL_GET, fl);
+				code[n++] = in;
+				code[n++] = insn(OP_LOCAL_SET, fl);
+			} else {
+				/* an import, or through a table */
+				code[n++] = insn(OP_LOCAL_GET, fl);
+				code[n++] = insn(OP_GLOBAL_SET, f->fuel_global);
+				code[n++] = in;
+				n += collect(f, &code[n]);
+				code[n++] = insn(OP_GLOBAL_GET, f->fuel_global);
+				code[n++] = insn(OP_LOCAL_SET, fl);
+			}
+			break;
+		case OP_REF_FUNC:
+			in.imm.index = ref_index(f, in.imm.index);
+			code[n++] = in;
+			break;
+		case OP_LOCAL_GET:
+		case OP_LOCAL_SET:
+		case OP_LOCAL_TEE:
+			if (in.imm.index >= fl)
+				in.imm.index++;
+			code[n++] = in;
+			break;
+		case OP_LOOP:
+			code[n++] = in;
 			k++;
-			charge(&code[*nout], cost[k] ? cost[k] : 1, f->fuel_global, f->fe_func);
-			*nout += CHARGE_INSNS;
+			n += charge(f, &code[n], cost[k] ? cost[k] : 1, fl);
+			break;
+		default:
+			code[n++] = in;
 		}
 	}
-	*out = code;
+	code[n++] = insn(KILN_WASM_OP_END, 0);
+	code[n++] = insn(OP_LOCAL_GET, fl);
+	code[n++] = e->insns[e->ninsns - 1];
+
+	*out = *body;
+	out->code.insns = code;
+	out->code.ninsns = n;
 	code = NULL;
 out:
 	free(cost);
 	free(stack);
 	free(code);
 	return rc;
+}
+
+/* The body of the wrapper of defined function @i (type @type): bring fuel
+ * in if there is none, pass $G in, store what comes back. */
+static int wrapper_body(struct fuel *f, uint32_t i, uint32_t type, struct kiln_wasm_body *out)
+{
+	const uint32_t np = f->m->types[type].nparams;
+	struct kiln_wasm_insn *code = malloc(sizeof *code * ((size_t)np + 10));
+	uint32_t n = 0;
+
+	memset(out, 0, sizeof *out);
+	if (code == NULL)
+		return kiln_err_set(f->err, KILN_ENOMEM, "%s: out of memory", f->m->name);
+	n += collect(f, code);
+	for (uint32_t p = 0; p < np; p++)
+		code[n++] = insn(OP_LOCAL_GET, p);
+	code[n++] = insn(OP_GLOBAL_GET, f->fuel_global);
+	code[n++] = insn(OP_CALL, call_index(f, f->old_nimp + i));
+	code[n++] = insn(OP_GLOBAL_SET, f->fuel_global);
+	code[n++] = insn(KILN_WASM_OP_END, 0);
+	out->code.insns = code;
+	out->code.ninsns = n;
+	return KILN_OK;
 }
 
 /* ---- the "name" custom section -------------------------------------- */
@@ -188,24 +361,38 @@ static void n_name(struct nrd *r, struct kiln_wbuf *w)
 	r->pos += len;
 }
 
-/* namemap: vec(index name), remapping the index when @funcs. */
-static void n_namemap(const struct fuel *f, struct nrd *r, struct kiln_wbuf *w, bool funcs)
+/* namemap: vec(index name); function indices are renumbered like calls,
+ * other indices at or above @shift_from move up by one. */
+static void n_namemap(const struct fuel *f, struct nrd *r, struct kiln_wbuf *w, bool funcs,
+		      uint32_t shift_from)
 {
 	uint32_t n = n_u32(r);
 	kiln_wbuf_u32(w, n);
 	for (uint32_t i = 0; i < n && !r->bad; i++) {
 		uint32_t idx = n_u32(r);
-		kiln_wbuf_u32(w, funcs ? remap(f, idx) : idx);
+		kiln_wbuf_u32(w, funcs ? call_index(f, idx) : idx >= shift_from ? idx + 1 : idx);
 		n_name(r, w);
 	}
 }
 
+/* The first local index of old function @func that moves up (its
+ * declared locals, after the new parameter), or NONE for an import or an
+ * index out of range. */
+static uint32_t first_shifted_local(const struct fuel *f, uint32_t func)
+{
+	const struct kiln_wasm_module *m = f->m;
+	if (func < f->old_nimp || func - f->old_nimp >= m->nfuncs)
+		return NONE;
+	return m->types[m->funcs[func - f->old_nimp]].nparams;
+}
+
 /*
- * Rewrite a "name" section's function indices: subsections 1 (function
- * names), 2 (local names) and 3 (label names) are keyed by function
- * index; the others are copied as they are, and so is a label subsection
- * of another layout.  A section whose function or local names do not parse
- * is left alone (wasm2c judges it as before): *@out stays NULL.
+ * Rewrite a "name" section: subsection 1 (function names) is keyed by
+ * function index, 2 (local names) by function and local index, 3 (label
+ * names) by function index; the others are copied as they are, and so is a
+ * label subsection of another layout.  A section whose function or local
+ * names do not parse is left alone (wasm2c judges it as before): *@out
+ * stays NULL.
  */
 static int rename_section(const struct fuel *f, const struct kiln_wasm_custom *c, uint8_t **out,
 			  uint32_t *outlen)
@@ -229,13 +416,15 @@ static int rename_section(const struct fuel *f, const struct kiln_wasm_custom *c
 		s.bad = false;
 		sub.len = 0;
 		if (id == 1) {
-			n_namemap(f, &s, &sub, true);
+			n_namemap(f, &s, &sub, true, NONE);
 		} else if (id == 2 || id == 3) {
 			uint32_t n = n_u32(&s);
 			kiln_wbuf_u32(&sub, n);
 			for (uint32_t i = 0; i < n && !s.bad; i++) {
-				kiln_wbuf_u32(&sub, remap(f, n_u32(&s)));
-				n_namemap(f, &s, &sub, false);
+				uint32_t func = n_u32(&s);
+				kiln_wbuf_u32(&sub, call_index(f, func));
+				n_namemap(f, &s, &sub, false,
+					  id == 2 ? first_shifted_local(f, func) : NONE);
 			}
 		} else {
 			kiln_wbuf_bytes(&sub, s.p + s.pos, size);
@@ -277,10 +466,23 @@ static int rename_section(const struct fuel *f, const struct kiln_wasm_custom *c
 
 /* ---- the pass --------------------------------------------------------- */
 
+/* Is type @t that of import @which: [] -> [] or [i64] -> []? */
+static bool import_type_ok(const struct kiln_wasm_functype *t, int which)
+{
+	if (which == FE)
+		return t->nparams == 0 && t->nresults == 0;
+	return t->nparams == 1 && t->nresults == 0 && t->types[0] == KILN_WASM_I64;
+}
+
+static const char *import_type_text(int which)
+{
+	return which == FE ? "[] -> []" : "[i64] -> []";
+}
+
 static int check_and_plan(struct fuel *f)
 {
 	struct kiln_wasm_module *m = f->m;
-	uint32_t func = 0;
+	uint32_t func = 0, next;
 
 	for (uint32_t i = 0; i < m->nexports; i++)
 		if (bytes_is(m->exports[i].name, KILN_FUEL_EXPORT))
@@ -288,54 +490,203 @@ static int check_and_plan(struct fuel *f)
 					    "%s: the module already exports \"%s\"; was it "
 					    "instrumented twice?",
 					    m->name, KILN_FUEL_EXPORT);
-	f->add_import = true;
 	f->old_nimp = m->nimported_funcs;
+	for (int w = 0; w < NIMPORTS; w++)
+		f->add[w] = true;
 	for (uint32_t i = 0; i < m->nimports; i++) {
 		const struct kiln_wasm_import *im = &m->imports[i];
-		if (bytes_is(im->module, KILN_HOST_MODULE) &&
-		    bytes_is(im->name, KILN_FUEL_EXHAUSTED)) {
-			const struct kiln_wasm_functype *t =
-				im->kind == KILN_WASM_KIND_FUNC && im->desc.type_index < m->ntypes
-					? &m->types[im->desc.type_index]
-					: NULL;
-			if (t == NULL || t->nparams != 0 || t->nresults != 0)
+		for (int w = 0; w < NIMPORTS; w++) {
+			const struct kiln_wasm_functype *t;
+			if (!bytes_is(im->module, KILN_HOST_MODULE) ||
+			    !bytes_is(im->name, import_names[w]))
+				continue;
+			t = im->kind == KILN_WASM_KIND_FUNC && im->desc.type_index < m->ntypes
+				    ? &m->types[im->desc.type_index]
+				    : NULL;
+			if (t == NULL || !import_type_ok(t, w))
 				return kiln_err_set(f->err, KILN_EINVALID,
 						    "%s: import \"%s\".\"%s\" (import %u) must be a "
-						    "function of type [] -> []",
-						    m->name, KILN_HOST_MODULE, KILN_FUEL_EXHAUSTED, i);
-			if (f->add_import) {
-				f->add_import = false;
-				f->fe_func = func;
+						    "function of type %s",
+						    m->name, KILN_HOST_MODULE, import_names[w], i,
+						    import_type_text(w));
+			if (f->add[w]) {
+				f->add[w] = false;
+				f->func[w] = func;
 			}
 		}
 		if (im->kind == KILN_WASM_KIND_FUNC)
 			func++;
 	}
-	if (f->add_import) {
-		if ((uint64_t)m->nimported_funcs + m->nfuncs + 1 > KILN_WASM_MAX_FUNCS ||
-		    m->nimports + 1 > KILN_WASM_MAX_IMPORTS)
-			return kiln_err_set(f->err, KILN_ELIMIT,
-					    "%s: no room for the fuel import", m->name);
-		f->fe_func = m->nimported_funcs;
-	}
+	next = m->nimported_funcs;
+	for (int w = 0; w < NIMPORTS; w++)
+		if (f->add[w]) {
+			f->func[w] = next++;
+			f->nadd++;
+		}
+	if ((uint64_t)m->nimported_funcs + m->nfuncs + f->nadd > KILN_WASM_MAX_FUNCS ||
+	    m->nimports + f->nadd > KILN_WASM_MAX_IMPORTS)
+		return kiln_err_set(f->err, KILN_ELIMIT, "%s: no room for the fuel imports",
+				    m->name);
 	if ((uint64_t)m->nimported_globals + m->nglobals + 1 > KILN_WASM_MAX_GLOBALS ||
 	    m->nexports + 1 > KILN_WASM_MAX_EXPORTS)
 		return kiln_err_set(f->err, KILN_ELIMIT, "%s: no room for the fuel global",
 				    m->name);
 	f->fuel_global = m->nimported_globals + m->nglobals;
-	f->add_type = true;
-	for (uint32_t i = 0; i < m->ntypes; i++) {
-		if (m->types[i].nparams == 0 && m->types[i].nresults == 0) {
-			f->void_type = i;
-			f->add_type = false;
-			break;
+	/* the imports' types, reused when the module has them */
+	for (int w = 0; w < NIMPORTS; w++) {
+		f->add_type[w] = f->add[w];
+		for (uint32_t i = 0; f->add[w] && i < m->ntypes; i++) {
+			if (import_type_ok(&m->types[i], w)) {
+				f->type[w] = i;
+				f->add_type[w] = false;
+				break;
+			}
 		}
 	}
-	if (f->add_type) {
-		if (m->ntypes + 1 > KILN_WASM_MAX_TYPES)
-			return kiln_err_set(f->err, KILN_ELIMIT, "%s: no room for a [] -> [] type",
-					    m->name);
-		f->void_type = m->ntypes;
+	return KILN_OK;
+}
+
+/* Append a type of @np params @params and @nr results @results (each list
+ * followed by an i64 when @fuel) to f->types, which has room. */
+static int add_type(struct fuel *f, uint32_t np, const uint8_t *params, uint32_t nr,
+		    const uint8_t *results, bool fuel, uint32_t *index)
+{
+	struct kiln_wasm_functype *t = &f->types[f->ntypes];
+	uint32_t extra = fuel ? 1 : 0;
+	t->nparams = np + extra;
+	t->nresults = nr + extra;
+	t->types = malloc((size_t)t->nparams + t->nresults + 1);
+	if (t->types == NULL)
+		return kiln_err_set(f->err, KILN_ENOMEM, "%s: out of memory", f->m->name);
+	if (np)
+		memcpy(t->types, params, np);
+	if (fuel)
+		t->types[np] = KILN_WASM_I64;
+	if (nr)
+		memcpy(t->types + t->nparams, results, nr);
+	if (fuel)
+		t->types[t->nparams + nr] = KILN_WASM_I64;
+	*index = f->ntypes++;
+	return KILN_OK;
+}
+
+/* Mark old function @func as needing a wrapper. */
+static void want_wrapper(struct fuel *f, uint32_t func)
+{
+	if (func >= f->old_nimp && func - f->old_nimp < f->m->nfuncs)
+		f->wrapper[func - f->old_nimp] = WANTED;
+}
+
+static void want_wrappers_in(struct fuel *f, const struct kiln_wasm_expr *e)
+{
+	for (uint32_t i = 0; i < e->ninsns; i++)
+		if (e->insns[i].op == OP_REF_FUNC)
+			want_wrapper(f, e->insns[i].imm.index);
+}
+
+/* Which defined functions are named outside code: they get wrappers,
+ * numbered after the defined functions. */
+static int plan_wrappers(struct fuel *f)
+{
+	struct kiln_wasm_module *m = f->m;
+	uint32_t next = f->old_nimp + f->nadd + m->nfuncs;
+
+	f->wrapper = malloc(sizeof *f->wrapper * (m->nfuncs ? m->nfuncs : 1));
+	if (f->wrapper == NULL)
+		return kiln_err_set(f->err, KILN_ENOMEM, "%s: out of memory", m->name);
+	for (uint32_t i = 0; i < m->nfuncs; i++)
+		f->wrapper[i] = NONE;
+	for (uint32_t i = 0; i < m->nexports; i++)
+		if (m->exports[i].kind == KILN_WASM_KIND_FUNC)
+			want_wrapper(f, m->exports[i].index);
+	if (m->has_start)
+		want_wrapper(f, m->start);
+	for (uint32_t i = 0; i < m->nelems; i++) {
+		const struct kiln_wasm_elem *el = &m->elems[i];
+		for (uint32_t k = 0; k < el->count; k++) {
+			if (el->uses_exprs)
+				want_wrappers_in(f, &el->exprs[k]);
+			else
+				want_wrapper(f, el->funcs[k]);
+		}
+	}
+	for (uint32_t i = 0; i < m->nglobals; i++)
+		want_wrappers_in(f, &m->globals[i].init);
+	for (uint32_t i = 0; i < m->nbodies; i++)
+		want_wrappers_in(f, &m->bodies[i].code);
+	for (uint32_t i = 0; i < m->nfuncs; i++)
+		if (f->wrapper[i] == WANTED) {
+			f->wrapper[i] = next++;
+			f->nwrappers++;
+		}
+	if ((uint64_t)next > KILN_WASM_MAX_FUNCS)
+		return kiln_err_set(f->err, KILN_ELIMIT,
+				    "%s: no room for the fuel pass's %u wrapper functions", m->name,
+				    f->nwrappers);
+	return KILN_OK;
+}
+
+/* The types of the instrumented functions and of the blocks that stand for
+ * their labels, one each per type that a defined function has. */
+static int plan_types(struct fuel *f)
+{
+	struct kiln_wasm_module *m = f->m;
+	uint32_t used = 0;
+	uint64_t room;
+	int rc;
+
+	f->inner_type = malloc(sizeof *f->inner_type * (m->ntypes ? m->ntypes : 1));
+	f->block_type = malloc(sizeof *f->block_type * (m->ntypes ? m->ntypes : 1));
+	if (f->inner_type == NULL || f->block_type == NULL)
+		return kiln_err_set(f->err, KILN_ENOMEM, "%s: out of memory", m->name);
+	for (uint32_t t = 0; t < m->ntypes; t++)
+		f->inner_type[t] = NONE;
+	for (uint32_t i = 0; i < m->nfuncs; i++) {
+		const struct kiln_wasm_functype *t = &m->types[m->funcs[i]];
+		if (f->inner_type[m->funcs[i]] != NONE)
+			continue;
+		if (t->nparams + 1 > KILN_WASM_MAX_PARAMS || t->nresults + 1 > KILN_WASM_MAX_RESULTS)
+			return kiln_err_set(f->err, KILN_ELIMIT,
+					    "%s: function %u: no room for the fuel parameter and "
+					    "result (%u params, %u results)",
+					    m->name, f->old_nimp + i, t->nparams, t->nresults);
+		f->inner_type[m->funcs[i]] = 0;
+		used += t->nresults > 1 ? 2 : 1;
+	}
+	room = (uint64_t)m->ntypes + f->add_type[FE] + f->add_type[FT] + used;
+	if (room > KILN_WASM_MAX_TYPES)
+		return kiln_err_set(f->err, KILN_ELIMIT, "%s: no room for the fuel pass's types",
+				    m->name);
+	f->types = malloc(sizeof *f->types * (size_t)(room ? room : 1));
+	if (f->types == NULL)
+		return kiln_err_set(f->err, KILN_ENOMEM, "%s: out of memory", m->name);
+	if (m->ntypes)
+		memcpy(f->types, m->types, sizeof *f->types * m->ntypes);
+	f->ntypes = m->ntypes;
+	if (f->add_type[FE] && (rc = add_type(f, 0, NULL, 0, NULL, false, &f->type[FE])) != KILN_OK)
+		return rc;
+	if (f->add_type[FT] &&
+	    (rc = add_type(f, 1, (const uint8_t[]){KILN_WASM_I64}, 0, NULL, false, &f->type[FT])) !=
+		    KILN_OK)
+		return rc;
+	for (uint32_t ti = 0; ti < m->ntypes; ti++) {
+		const struct kiln_wasm_functype *t = &m->types[ti];
+		const uint8_t *res = t->types + t->nparams;
+		if (f->inner_type[ti] == NONE)
+			continue;
+		if ((rc = add_type(f, t->nparams, t->types, t->nresults, res, true,
+				   &f->inner_type[ti])) != KILN_OK)
+			return rc;
+		if (t->nresults == 0) {
+			f->block_type[ti] = KILN_WASM_BLOCK_EMPTY;
+		} else if (t->nresults == 1) {
+			f->block_type[ti] = (int8_t)(res[0] | 0x80);
+		} else {
+			uint32_t bt;
+			if ((rc = add_type(f, 0, NULL, t->nresults, res, false, &bt)) != KILN_OK)
+				return rc;
+			f->block_type[ti] = bt;
+		}
 	}
 	return KILN_OK;
 }
@@ -345,36 +696,32 @@ static int build(struct fuel *f)
 	struct kiln_wasm_module *m = f->m;
 	struct kiln_wasm_global *g;
 	struct kiln_wasm_export *ex;
+	uint32_t nall = m->nfuncs + f->nwrappers;
 	int rc;
 
-	if (f->add_type) {
-		f->types = malloc(sizeof *f->types * ((size_t)m->ntypes + 1));
-		if (f->types == NULL)
-			goto oom;
-		if (m->ntypes)
-			memcpy(f->types, m->types, sizeof *f->types * m->ntypes);
-		f->types[m->ntypes].nparams = 0;
-		f->types[m->ntypes].nresults = 0;
-		f->types[m->ntypes].types = malloc(1);
-		if (f->types[m->ntypes].types == NULL)
-			goto oom;
-	}
-	if (f->add_import) {
-		struct kiln_wasm_import *im;
-		f->imports = malloc(sizeof *f->imports * ((size_t)m->nimports + 1));
+	if ((rc = plan_types(f)) != KILN_OK)
+		return rc;
+	if (f->nadd) {
+		uint32_t k = m->nimports;
+		f->imports = malloc(sizeof *f->imports * ((size_t)m->nimports + f->nadd));
 		if (f->imports == NULL)
 			goto oom;
 		if (m->nimports)
 			memcpy(f->imports, m->imports, sizeof *f->imports * m->nimports);
-		im = &f->imports[m->nimports];
-		memset(im, 0, sizeof *im);
-		/* static strings: byte strings are never freed one by one */
-		im->module.data = (const uint8_t *)KILN_HOST_MODULE;
-		im->module.len = (uint32_t)strlen(KILN_HOST_MODULE);
-		im->name.data = (const uint8_t *)KILN_FUEL_EXHAUSTED;
-		im->name.len = (uint32_t)strlen(KILN_FUEL_EXHAUSTED);
-		im->kind = KILN_WASM_KIND_FUNC;
-		im->desc.type_index = f->void_type;
+		for (int w = 0; w < NIMPORTS; w++) {
+			struct kiln_wasm_import *im = &f->imports[k];
+			if (!f->add[w])
+				continue;
+			memset(im, 0, sizeof *im);
+			/* static strings: byte strings are never freed one by one */
+			im->module.data = (const uint8_t *)KILN_HOST_MODULE;
+			im->module.len = (uint32_t)strlen(KILN_HOST_MODULE);
+			im->name.data = (const uint8_t *)import_names[w];
+			im->name.len = (uint32_t)strlen(import_names[w]);
+			im->kind = KILN_WASM_KIND_FUNC;
+			im->desc.type_index = f->type[w];
+			k++;
+		}
 	}
 	f->globals = malloc(sizeof *f->globals * ((size_t)m->nglobals + 1));
 	if (f->globals == NULL)
@@ -389,7 +736,7 @@ static int build(struct fuel *f)
 	if (g->init.insns == NULL)
 		goto oom;
 	g->init.ninsns = 2;
-	g->init.insns[0].op = 0x42;
+	g->init.insns[0].op = OP_I64_CONST;
 	g->init.insns[0].imm.i64 = 0;
 	g->init.insns[1].op = KILN_WASM_OP_END;
 
@@ -404,20 +751,28 @@ static int build(struct fuel *f)
 	ex->kind = KILN_WASM_KIND_GLOBAL;
 	ex->index = f->fuel_global;
 
-	f->codes = calloc(m->nbodies ? m->nbodies : 1, sizeof *f->codes);
-	f->ncodes = calloc(m->nbodies ? m->nbodies : 1, sizeof *f->ncodes);
-	if (f->codes == NULL || f->ncodes == NULL)
+	/* defined functions take the new types; wrappers the old ones */
+	f->funcs = malloc(sizeof *f->funcs * (nall ? nall : 1));
+	f->bodies = calloc(nall ? nall : 1, sizeof *f->bodies);
+	if (f->funcs == NULL || f->bodies == NULL)
 		goto oom;
-	for (uint32_t i = 0; i < m->nbodies; i++)
-		if ((rc = instrument_body(f, &m->bodies[i], &f->codes[i], &f->ncodes[i])) !=
-		    KILN_OK)
+	for (uint32_t i = 0; i < m->nfuncs; i++) {
+		f->funcs[i] = f->inner_type[m->funcs[i]];
+		if ((rc = instrument_body(f, i, &f->bodies[i])) != KILN_OK)
 			return rc;
+		if (f->wrapper[i] != NONE) {
+			uint32_t w = f->wrapper[i] - f->old_nimp - f->nadd;
+			f->funcs[w] = m->funcs[i];
+			if ((rc = wrapper_body(f, i, m->funcs[i], &f->bodies[w])) != KILN_OK)
+				return rc;
+		}
+	}
 
 	f->names = calloc(m->ncustoms ? m->ncustoms : 1, sizeof *f->names);
 	f->nnames = calloc(m->ncustoms ? m->ncustoms : 1, sizeof *f->nnames);
 	if (f->names == NULL || f->nnames == NULL)
 		goto oom;
-	for (uint32_t i = 0; f->add_import && i < m->ncustoms; i++)
+	for (uint32_t i = 0; i < m->ncustoms; i++)
 		if (bytes_is(m->customs[i].name, "name") &&
 		    (rc = rename_section(f, &m->customs[i], &f->names[i], &f->nnames[i])) !=
 			    KILN_OK)
@@ -438,27 +793,38 @@ oom:
 	return kiln_err_set(f->err, KILN_ENOMEM, "%s: out of memory", m->name);
 }
 
-static void release_plan(struct fuel *f, uint32_t nbodies, uint32_t ntypes, uint32_t ncustoms)
+/* Free what build() made and commit() did not take. */
+static void release_plan(struct fuel *f, uint32_t ntypes, uint32_t nfuncs, uint32_t ncustoms)
 {
 	if (f->types != NULL)
-		free(f->types[ntypes].types);
+		for (uint32_t i = ntypes; i < f->ntypes; i++)
+			free(f->types[i].types);
 	free(f->types);
+	free(f->inner_type);
+	free(f->block_type);
+	free(f->wrapper);
 	free(f->imports);
 	if (f->globals != NULL)
 		free(f->globals[f->m->nglobals].init.insns);
 	free(f->globals);
 	free(f->exports);
-	for (uint32_t i = 0; f->codes != NULL && i < nbodies; i++)
-		free(f->codes[i]);
+	free(f->funcs);
+	if (f->bodies != NULL)
+		for (uint32_t i = 0; i < nfuncs + f->nwrappers; i++)
+			free(f->bodies[i].code.insns);
+	free(f->bodies);
 	for (uint32_t i = 0; f->names != NULL && i < ncustoms; i++)
 		free(f->names[i]);
+	free(f->names);
+	free(f->nnames);
 }
 
-static void renumber_expr(const struct fuel *f, struct kiln_wasm_expr *e)
+/* Constant expressions name functions only through ref.func. */
+static void renumber_const(const struct fuel *f, struct kiln_wasm_expr *e)
 {
 	for (uint32_t i = 0; i < e->ninsns; i++)
-		if (e->insns[i].op == 0xd2 || e->insns[i].op == 0x10)
-			e->insns[i].imm.index = remap(f, e->insns[i].imm.index);
+		if (e->insns[i].op == OP_REF_FUNC)
+			e->insns[i].imm.index = ref_index(f, e->insns[i].imm.index);
 }
 
 /* Point everything at the new arrays and renumber; cannot fail. */
@@ -466,18 +832,16 @@ static void commit(struct fuel *f)
 {
 	struct kiln_wasm_module *m = f->m;
 
-	if (f->add_type) {
-		free(m->types);
-		m->types = f->types;
-		m->ntypes++;
-		m->present |= 1u << KILN_WASM_SEC_TYPE;
-		f->types = NULL;
-	}
-	if (f->add_import) {
+	free(m->types);
+	m->types = f->types;
+	m->ntypes = f->ntypes;
+	m->present |= 1u << KILN_WASM_SEC_TYPE;
+	f->types = NULL;
+	if (f->nadd) {
 		free(m->imports);
 		m->imports = f->imports;
-		m->nimports++;
-		m->nimported_funcs++;
+		m->nimports += f->nadd;
+		m->nimported_funcs += f->nadd;
 		m->present |= 1u << KILN_WASM_SEC_IMPORT;
 		f->imports = NULL;
 	}
@@ -492,12 +856,18 @@ static void commit(struct fuel *f)
 	m->present |= 1u << KILN_WASM_SEC_EXPORT;
 	f->exports = NULL;
 
-	for (uint32_t i = 0; i < m->nbodies; i++) {
+	/* the old bodies' locals and side tables moved to the new ones */
+	for (uint32_t i = 0; i < m->nbodies; i++)
 		free(m->bodies[i].code.insns);
-		m->bodies[i].code.insns = f->codes[i];
-		m->bodies[i].code.ninsns = f->ncodes[i];
-		f->codes[i] = NULL;
-	}
+	free(m->bodies);
+	m->bodies = f->bodies;
+	m->nbodies += f->nwrappers;
+	f->bodies = NULL;
+	free(m->funcs);
+	m->funcs = f->funcs;
+	m->nfuncs += f->nwrappers;
+	f->funcs = NULL;
+
 	for (uint32_t i = 0; i < m->ncustoms; i++) {
 		if (f->names[i] == NULL)
 			continue;
@@ -507,50 +877,45 @@ static void commit(struct fuel *f)
 		m->customs[i].payload.len = f->nnames[i];
 		f->names[i] = NULL;
 	}
-	if (!f->add_import)
-		return;
+
+	/* references: wrappers; nothing before our import moves */
 	for (uint32_t i = 0; i + 1 < m->nglobals; i++)
-		renumber_expr(f, &m->globals[i].init);
+		renumber_const(f, &m->globals[i].init);
 	for (uint32_t i = 0; i + 1 < m->nexports; i++)
 		if (m->exports[i].kind == KILN_WASM_KIND_FUNC)
-			m->exports[i].index = remap(f, m->exports[i].index);
+			m->exports[i].index = ref_index(f, m->exports[i].index);
 	if (m->has_start)
-		m->start = remap(f, m->start);
+		m->start = ref_index(f, m->start);
 	for (uint32_t i = 0; i < m->nelems; i++) {
 		struct kiln_wasm_elem *el = &m->elems[i];
 		if (el->mode == KILN_WASM_SEG_ACTIVE)
-			renumber_expr(f, &el->offset);
+			renumber_const(f, &el->offset);
 		for (uint32_t k = 0; k < el->count; k++) {
 			if (el->uses_exprs)
-				renumber_expr(f, &el->exprs[k]);
+				renumber_const(f, &el->exprs[k]);
 			else
-				el->funcs[k] = remap(f, el->funcs[k]);
+				el->funcs[k] = ref_index(f, el->funcs[k]);
 		}
 	}
 	for (uint32_t i = 0; i < m->ndatas; i++)
 		if (m->datas[i].mode == KILN_WASM_SEG_ACTIVE)
-			renumber_expr(f, &m->datas[i].offset);
+			renumber_const(f, &m->datas[i].offset);
 }
 
 int kiln_fuel_instrument(struct kiln_wasm_module *m, struct kiln_err *err)
 {
 	struct fuel f;
-	uint32_t nbodies = m->nbodies, ntypes = m->ntypes, ncustoms = m->ncustoms;
+	uint32_t ntypes = m->ntypes, nfuncs = m->nfuncs, ncustoms = m->ncustoms;
 	int rc;
 
 	memset(&f, 0, sizeof f);
 	f.m = m;
 	f.err = err;
-	if ((rc = check_and_plan(&f)) != KILN_OK)
-		goto out;
-	if ((rc = build(&f)) != KILN_OK)
+	if ((rc = check_and_plan(&f)) != KILN_OK || (rc = plan_wrappers(&f)) != KILN_OK ||
+	    (rc = build(&f)) != KILN_OK)
 		goto out;
 	commit(&f);
 out:
-	release_plan(&f, nbodies, ntypes, ncustoms);
-	free(f.codes);
-	free(f.ncodes);
-	free(f.names);
-	free(f.nnames);
+	release_plan(&f, ntypes, nfuncs, ncustoms);
 	return rc;
 }

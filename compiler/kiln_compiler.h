@@ -15,22 +15,33 @@
 
 /**
  * Fuel pass.  Adds one mutable i64 global, exported as KILN_FUEL_EXPORT
- * ("__kiln_fuel") and initialised to 0, and one function import
- * KILN_HOST_MODULE.KILN_FUEL_EXHAUSTED ("kiln"."fuel_exhausted", [] -> []),
+ * ("__kiln_fuel") and initialised to 0, and the function imports
+ * KILN_HOST_MODULE.KILN_FUEL_EXHAUSTED ("kiln"."fuel_exhausted", [] -> [])
+ * and KILN_HOST_MODULE.KILN_FUEL_TRAP ("kiln"."fuel_trap", [i64] -> []),
  * renumbering every function index that follows the imports (calls,
  * ref.func, element segments, exports, start, the "name" section).
  *
  * Each function entry and each loop header is charged with the static cost
  * of the code it heads: every instruction belongs to its innermost
  * enclosing loop (or to the function body) and is paid for at that loop's
- * header (or at function entry); a charge is at least 1.  When the counter
- * falls below zero after a charge, the code calls fuel_exhausted (the
- * runtime refills or traps).  So every call and every loop iteration costs
- * at least 1, and straight-line code costs exactly its instruction count.
+ * header (or at function entry); a charge is at least 1.  So every call and
+ * every loop iteration costs at least 1, and straight-line code costs
+ * exactly its instruction count.
+ *
+ * The code counts in registers: every defined function takes the counter
+ * as an extra last i64 parameter and returns what is left as an extra last
+ * i64 result.  A charge that takes it below zero calls fuel_trap (which
+ * never returns).  The global holds the counter whenever control is outside
+ * the module's code: functions named from outside (exports, start,
+ * elements, ref.func) get wrappers of their original type that load and
+ * store it, calls of imports and call_indirect store it before and reload
+ * it after, and both call fuel_exhausted when it is at or below zero (the
+ * runtime may bring fuel in, or trap).  See instrument_fuel.c.
  *
  * Fails with KILN_EINVALID if the module already exports KILN_FUEL_EXPORT
- * or imports kiln.fuel_exhausted with another type.  @m is modified in
- * place; on failure it is left unchanged.
+ * or imports one of the two functions with another type, KILN_ELIMIT when a
+ * function has no room for the extra parameter or result.  @m is modified
+ * in place; on failure it is left unchanged.
  */
 int kiln_fuel_instrument(struct kiln_wasm_module *m, struct kiln_err *err)
 	__attribute__((warn_unused_result));

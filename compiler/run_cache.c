@@ -41,8 +41,9 @@
 #ifndef KILN_RUN_SANITIZE
 #define KILN_RUN_SANITIZE ""
 #endif
-/* Bumped when the layout or the meaning of the keys changes. */
-#define CACHE_VERSION "kiln-run-cache 1"
+/* Bumped when the layout or the meaning of the keys changes, or what kiln
+ * compile emits (2: the fuel counter threaded through calls). */
+#define CACHE_VERSION "kiln-run-cache 2"
 
 static const char *const libs[] = {"libkiln-run.a", "libkiln-rt.a"};
 

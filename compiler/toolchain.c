@@ -178,7 +178,9 @@ int kiln_toolchain_fingerprint(const struct kiln_toolchain *tc, const char *cc,
 	b = open_memstream(out, &len);
 	if (b == NULL)
 		return kiln_err_set(err, KILN_ENOMEM, "out of memory");
-	fprintf(b, "kiln-bake-cache 1\nkiln %s\nabi %d\nmeta %d\n", hex, KILN_ABI_VERSION,
+	/* bumped with what kiln compile emits: 2, the fuel counter threaded
+	 * through calls and kiln.fuel_trap (objects of 1 must not be reused) */
+	fprintf(b, "kiln-bake-cache 2\nkiln %s\nabi %d\nmeta %d\n", hex, KILN_ABI_VERSION,
 		KILN_META_VERSION);
 	for (size_t i = 0; i < 4; i++)
 		fprintf(b, "%s %s\n", headers[i], hhex[i]);

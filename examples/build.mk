@@ -16,7 +16,7 @@ check-examples: $(KILN_BIN) $(RT_LIB)
 	@sh tests/run-suite.sh $(RESULTS) examples sh examples/check.sh "$(EXAMPLES_MAKE)"
 
 # make bench: cold and warm bake of the examples, host size with and without.
-bench: bench-examples
+BENCH_EXTRA += bench-examples
 .PHONY: bench-examples
 bench-examples: $(KILN_BIN) $(RT_LIB)
 	@sh examples/bench.sh "$(EXAMPLES_MAKE)" $(RT_LIB)

@@ -19,11 +19,19 @@
  *
  * Exhaustion with no fuel to be found is the trap "fuel exhausted", or
  * "deadline" when the timer has flagged this frame.
+ *
+ * Code instrumented by kiln's fuel pass counts in registers (see
+ * compiler/instrument_fuel.c) and meets the runtime in two places:
+ * fuel_exhausted, called with the counter at or below zero where fuel may
+ * have moved (entering the module from outside, returning from an import),
+ * and fuel_trap, called when a charge takes the counter below zero, which
+ * is final: by then any fuel held elsewhere has already been brought in.
  */
 #include "rt_impl.h"
 
 struct Z_kiln_instance_t;
 void Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx);
+void Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left);
 
 static int64_t load(uint64_t *counter)
 {
@@ -79,12 +87,13 @@ void Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx)
 		kiln_rt_trap(t, KILN_TRAP_DEADLINE);
 	if (x->fuel == NULL)
 		kiln_rt_trap(t, KILN_TRAP_FUEL);
+	/* At zero, too: the fuel pass's code asks with an empty counter. */
 	v = load(x->fuel);
-	if (v < 0 && f->pending_fuel > 0) {
+	if (v <= 0 && f->pending_fuel > 0) {
 		v += f->pending_fuel;
 		f->pending_fuel = 0;
 	}
-	if (v < 0 && x != f->inst) {
+	if (v <= 0 && x != f->inst) {
 		/* A call of an unmetered instance is not limited by fuel,
 		 * whatever code it runs. */
 		if (f->inst->fuel == NULL)
@@ -92,7 +101,7 @@ void Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx)
 		else
 			v += drain(f->inst);
 	}
-	for (unsigned i = 0; v < 0 && i < f->nholders; i++)
+	for (unsigned i = 0; v <= 0 && i < f->nholders; i++)
 		if (f->holders[i] != x)
 			v += drain(f->holders[i]);
 	if (x != f->inst)
@@ -101,4 +110,18 @@ void Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx)
 	if (v < 0)
 		kiln_rt_trap(t, KILN_TRAP_FUEL);
 	kiln_rt_host_leave(t);
+}
+
+void Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left)
+{
+	struct kiln_instance *x = (struct kiln_instance *)ctx;
+	struct kiln_thread *t = &kiln_rt_thread;
+
+	if (t->frame == NULL)
+		kiln_rt_misuse("fuel_trap called outside any call into wasm");
+	/* what the code had left, for the accounting (a bias the timer
+	 * added meanwhile no longer matters: this is the end of the call) */
+	if (x->fuel != NULL)
+		store(x->fuel, (int64_t)left);
+	kiln_rt_trap(t, kiln_rt_interrupted(t) ? KILN_TRAP_DEADLINE : KILN_TRAP_FUEL);
 }

@@ -22,9 +22,13 @@
 
 /** Name of the exported, mutable i64 fuel global the fuel pass adds. */
 #define KILN_FUEL_EXPORT "__kiln_fuel"
-/** Import module and function the fuel pass calls when fuel runs out. */
+/** Import module and functions of the fuel pass: fuel_exhausted ([] -> [])
+ * when a counter it reloads is at or below zero (the runtime may bring in
+ * fuel, or traps), fuel_trap ([i64] -> [], never returns) when a charge
+ * takes the counter below zero, with what is left. */
 #define KILN_HOST_MODULE "kiln"
 #define KILN_FUEL_EXHAUSTED "fuel_exhausted"
+#define KILN_FUEL_TRAP "fuel_trap"
 
 /** WebAssembly value types, as the runtime and generated glue spell them. */
 enum kiln_valtype {

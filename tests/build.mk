@@ -6,7 +6,6 @@ include tests/fuel/build.mk
 include tests/fuzz/build.mk
 include tests/spec/reject.mk
 include tests/e2e/build.mk
-include tests/bench/compile.mk
 include tests/fixtures/build.mk tests/bench/build.mk
 include tests/unit/hostapi.mk
 include tests/ktest/build.mk
@@ -43,11 +42,12 @@ check-wasi-build:
 	@$(MAKE) --no-print-directory -k $(WASI_C_WASM) >/dev/null || true
 	@sh tests/run-suite.sh $(RESULTS) wasi-build sh tests/wasi/check-build.sh $(BUILD)/wasi-c
 
-# make bench: the WASI layer's hot calls, without wasm.
+# make bench: the WASI layer's hot calls, without wasm (run by
+# tests/bench/run.sh; `make bench-wasi` alone).
 WASI_BENCH := $(BUILD)/bin/$(FLAVOR)/wasi-bench
 $(WASI_BENCH): $(OBJ)/tests/bench/wasi_bench.o $(RT_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(KILN_LDFLAGS) -o $@ $^ $(KILN_LDLIBS)
-bench: bench-wasi
+bench: $(WASI_BENCH)
 bench-wasi: $(WASI_BENCH)
 	$(WASI_BENCH)

@@ -13,7 +13,7 @@ check-bake: $(KILN_BIN) $(RT_LIB)
 
 # make bench: cold and warm bake times, host sizes with and without
 # extensions (numbers only).
-bench: bench-bake
+BENCH_EXTRA += bench-bake
 bench-bake: $(KILN_BIN) $(RT_LIB)
 	@KILN=$(abspath $(KILN_BIN)) SDK=$(abspath sdk) CC="$(CC)" MAKE="$(MAKE)" \
 	  sh tests/bake/bench.sh $(BUILD)/bake-bench/$(FLAVOR)

@@ -1,13 +1,123 @@
-# tests/bench/ — `make bench`: the runtime's micro-benchmarks, printed as a
-# Markdown table (median, min, max of several runs).  BENCH_ARGS=--quick
-# runs a short version.
-BENCH_BIN  := $(BUILD)/bin/$(FLAVOR)/kiln-bench
-BENCH_OBJS := $(OBJ)/tests/bench/bench.o
-BENCH_ARGS ?=
+# tests/bench/ — `make bench`: kiln against native code, and the runtime's
+# micro-benchmarks, with each C compiler of BENCH_CCS.
+#
+#   make bench                         everything (about 4 minutes on 2 cores)
+#   make bench BENCH_CCS=gcc BENCH_RUNS=5
+#
+# run.sh runs the pieces and prints one report (Markdown tables on stdout),
+# writes $(BENCH_DIR)/results.json and $(BENCH_DIR)/ratios.png:
+#   vs-native-CC   the workloads (workloads/*.c), native and through kiln
+#                  compile --cc CC with and without fuel (vs_native.c)
+#   kiln-bench-CC  calls, instantiation, live instances, 1,000,000 cycles,
+#                  on modules of micro/*.wat compiled with --cc CC (bench.c)
+#   compile.sh     kiln compile's time and object size on the largest modules
+#   fuel-run --bench (tests/fuel), wasi-bench: the fuel pass on three small
+#                  kernels, the WASI layer's hot calls without wasm
+# then the targets of BENCH_EXTRA (bench-examples, bench-bake, bench-run).
+# `make check` runs every workload once with tiny inputs (check-bench).
+BENCH_DIR   := $(BUILD)/bench
+# ratios.png
+DEPS_PACKAGES += gnuplot-nox
+BENCH_BIN   := $(BUILD)/bin/$(FLAVOR)
+BENCH_CCS   ?= gcc clang
+BENCH_RUNS  ?= 7
+BENCH_NAMES := sha256 sort interp recurse strings lz nbody hostcall
+# Extra options of kiln compile for every bench module (e.g. -O 3); native
+# code follows them through cc-flags.
+BENCH_KILN_FLAGS ?=
+WL_DIR      := tests/bench/workloads
+WL_WASM     := $(BENCH_NAMES:%=$(BENCH_DIR)/wasm/%.wasm)
+WL_CFLAGS   := -Wall -Wextra -Werror -I$(WL_DIR)
+# kiln compile gives clang gcc's -fsignaling-nans too (clang ignores it; the
+# glue's pragma does its work), which -Werror would refuse.
+WL_CLANG_CFLAGS := -Wno-ignored-optimization-argument
+KILN_ABI_HDRS := runtime/kiln_abi.h
 
-$(BENCH_BIN): $(BENCH_OBJS) $(FIX_BENCH_OBJS) $(RT_LIB)
+$(BENCH_DIR)/wasm/%.wasm: $(WL_DIR)/%.c $(WL_DIR)/workload.h
 	@mkdir -p $(dir $@)
-	$(CC) $(KILN_LDFLAGS) -o $@ $(BENCH_OBJS) $(FIX_BENCH_OBJS) $(RT_LIB) $(KILN_LDLIBS)
+	$(WASM_CC) --target=wasm32-wasi -O2 -mexec-model=reactor $(WL_CFLAGS) -o $@ $<
 
-bench: $(BENCH_BIN)
-	@$(BENCH_BIN) $(BENCH_ARGS)
+$(BENCH_DIR)/wasm/micro_%.wasm: tests/bench/micro/%.wat
+	@mkdir -p $(dir $@)
+	wat2wasm $< -o $@
+
+# Per C compiler: the workloads three ways and the micro-benchmark modules.
+# Native objects get exactly the flags kiln compile gives the compiler
+# (cc-flags.sh reads them from kiln compile -v), plus warnings.
+define BENCH_CC_RULES
+$(BENCH_DIR)/$(1)/cc-flags: $(KILN_BIN) tests/bench/cc-flags.sh $(BENCH_DIR)/wasm/micro_small.wasm
+	@mkdir -p $$(dir $$@)
+	sh tests/bench/cc-flags.sh $(KILN_BIN) $(1) $(BENCH_DIR)/wasm/micro_small.wasm \
+	  $(BENCH_KILN_FLAGS) > $$@.tmp
+	mv $$@.tmp $$@
+$(BENCH_DIR)/$(1)/%.native.o: $(WL_DIR)/%.c $(WL_DIR)/workload.h $(BENCH_DIR)/$(1)/cc-flags
+	$(1) $$$$(cat $(BENCH_DIR)/$(1)/cc-flags) $(WL_CFLAGS) $(if $(findstring clang,$(1)),$(WL_CLANG_CFLAGS)) \
+	  -DWL_NAME=$$* -c $$< -o $$@
+$(BENCH_DIR)/$(1)/%.fuel.o: $(BENCH_DIR)/wasm/%.wasm $(KILN_BIN) $(KILN_ABI_HDRS)
+	@mkdir -p $$(dir $$@)
+	$(KILN_BIN) compile $$< -o $$@ --name wl_$$* --cc $(1) --allow-unknown-imports $(BENCH_KILN_FLAGS)
+$(BENCH_DIR)/$(1)/%.nofuel.o: $(BENCH_DIR)/wasm/%.wasm $(KILN_BIN) $(KILN_ABI_HDRS)
+	@mkdir -p $$(dir $$@)
+	$(KILN_BIN) compile $$< -o $$@ --name wl_$$*_nf --cc $(1) --no-fuel --allow-unknown-imports \
+	  $(BENCH_KILN_FLAGS)
+$(BENCH_DIR)/$(1)/micro.o: $(BENCH_DIR)/wasm/micro_calls.wasm $(KILN_BIN) $(KILN_ABI_HDRS)
+	@mkdir -p $$(dir $$@)
+	$(KILN_BIN) compile $$< -o $$@ --name micro --cc $(1) --allow-unknown-imports
+$(BENCH_DIR)/$(1)/micro_nofuel.o: $(BENCH_DIR)/wasm/micro_calls.wasm $(KILN_BIN) $(KILN_ABI_HDRS)
+	@mkdir -p $$(dir $$@)
+	$(KILN_BIN) compile $$< -o $$@ --name micro_nofuel --cc $(1) --no-fuel --allow-unknown-imports
+$(BENCH_DIR)/$(1)/micro_small.o: $(BENCH_DIR)/wasm/micro_small.wasm $(KILN_BIN) $(KILN_ABI_HDRS)
+	@mkdir -p $$(dir $$@)
+	$(KILN_BIN) compile $$< -o $$@ --name micro_small --cc $(1)
+
+BENCH_WL_OBJS_$(1) := $(foreach w,$(BENCH_NAMES),$(foreach k,native fuel nofuel,$(BENCH_DIR)/$(1)/$(w).$(k).o))
+$(BENCH_BIN)/vs-native-$(1): $(OBJ)/tests/bench/vs_native.o $$(BENCH_WL_OBJS_$(1)) $(RT_LIB)
+	@mkdir -p $$(dir $$@)
+	$(CC) $(KILN_LDFLAGS) -o $$@ $$^ $(KILN_LDLIBS)
+$(BENCH_BIN)/kiln-bench-$(1): $(OBJ)/tests/bench/bench.o $(BENCH_DIR)/$(1)/micro.o \
+		$(BENCH_DIR)/$(1)/micro_nofuel.o $(BENCH_DIR)/$(1)/micro_small.o $(RT_LIB)
+	@mkdir -p $$(dir $$@)
+	$(CC) $(KILN_LDFLAGS) -o $$@ $$^ $(KILN_LDLIBS)
+endef
+$(foreach cc,$(sort $(BENCH_CCS) gcc clang),$(eval $(call BENCH_CC_RULES,$(cc))))
+
+.SECONDARY: $(WL_WASM) $(BENCH_DIR)/wasm/micro_calls.wasm $(BENCH_DIR)/wasm/micro_small.wasm
+
+# The largest modules at hand, for compile.sh: kiln's own wasm
+# reader/writer/passes built for wasm32-wasi (selfhost), the largest
+# wasi-testsuite C binary and the demo's checksum extension.
+BENCH_COMPILE_WASM := $(BENCH_DIR)/selfhost.wasm ../shared/testdata/wasi/c/lseek.wasm \
+                      $(BUILD)/demo/checksum.wasm
+SELFHOST_SRC := tests/bench/selfhost.c $(filter compiler/wasm_%.c compiler/instrument_%.c,\
+                $(wildcard compiler/*.c))
+
+$(BENCH_DIR)/selfhost.wasm: $(SELFHOST_SRC)
+	@mkdir -p $(dir $@)
+	$(WASM_CC) --target=wasm32-wasi -O2 -D_GNU_SOURCE -Iruntime -Icompiler -o $@ $(SELFHOST_SRC)
+
+BENCH_PROGS := $(foreach cc,$(BENCH_CCS),$(BENCH_BIN)/vs-native-$(cc) $(BENCH_BIN)/kiln-bench-$(cc))
+
+# Other parts' figures (BENCH_EXTRA: bake and `kiln run` times, host sizes)
+# run after the measurements, one at a time, into the same report.
+bench: $(BENCH_PROGS) $(KILN_BIN) $(BENCH_COMPILE_WASM)
+	@BENCH_CCS="$(BENCH_CCS)" BENCH_RUNS="$(BENCH_RUNS)" BIN=$(BENCH_BIN) KILN=$(KILN_BIN) \
+	  FUEL_RUN=$(FUEL_RUN_BIN) WASI_BENCH=$(WASI_BENCH) \
+	  sh tests/bench/run.sh $(BENCH_DIR) $(BENCH_COMPILE_WASM)
+	@rc=0; for t in $(BENCH_EXTRA); do \
+	  printf '\n## make %s\n\n```\n' "$$t"; \
+	  $(MAKE) --no-print-directory $$t 2>&1 || { rc=1; break; }; \
+	  printf '```\n'; \
+	done >$(BENCH_DIR)/extra.md; \
+	cat $(BENCH_DIR)/extra.md; cat $(BENCH_DIR)/extra.md >>$(BENCH_DIR)/report.md; exit $$rc
+
+# Every workload once, tiny, with each compiler: the checksums of native
+# code and of both kiln builds must agree (check.sh).
+CHECK_BENCH_CCS := gcc clang
+CHECKS += check-bench
+check-bench: $(KILN_BIN)
+	@mkdir -p $(RESULTS)
+	@build_rc=0; $(MAKE) --no-print-directory -k $(foreach cc,$(CHECK_BENCH_CCS),$(BENCH_BIN)/vs-native-$(cc) \
+	  $(BENCH_BIN)/kiln-bench-$(cc)) >$(RESULTS)/bench-build.log 2>&1 || build_rc=$$?; \
+	BENCH_CCS="$(CHECK_BENCH_CCS)" BIN=$(BENCH_BIN) BENCH_NAMES="$(BENCH_NAMES)" \
+	  BUILD_LOG=$(RESULTS)/bench-build.log BUILD_RC=$$build_rc \
+	  sh tests/run-suite.sh $(RESULTS) bench sh tests/bench/check.sh

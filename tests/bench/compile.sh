@@ -1,9 +1,11 @@
 #!/bin/sh
-# tests/bench/compile.sh OUT WASM... — time `kiln compile` and weigh its
-# objects, with and without fuel, with gcc and clang, for each module
-# (largest first).  Prints one line per module, mode and compiler: bytes of
-# wasm and of its code section, the best wall time of $REPEAT runs (3), and
-# the object's text+data+bss (size(1)) and file size.
+# compile.sh OUT WASM... — time `kiln compile` and weigh its objects, with and
+# without fuel, with each compiler of BENCH_CCS (gcc clang), for each module
+# (largest first).  The largest module is compiled REPEAT times (5) per
+# compiler and mode, the others once.  One tab-separated record per module,
+# compiler and mode, for run.sh:
+#
+#   C COMPILER MODULE FUEL MEDIAN_S MIN_S MAX_S WASM_BYTES CODE_BYTES TEXT+DATA OBJECT_BYTES
 set -eu
 KILN=${KILN:-bin/kiln}
 OUT=$1
@@ -11,29 +13,38 @@ shift
 rm -rf "$OUT"
 mkdir -p "$OUT"
 now() { date +%s.%N; }
-REPEAT=${REPEAT:-3}
-printf '%-22s %10s %10s %-5s %-6s %8s %10s %10s\n' module wasm code fuel cc seconds text+data object
+REPEAT=${REPEAT:-5}
+runs=$REPEAT
 for w in $(ls -S "$@"); do
 	n=$(basename "$w" .wasm)
+	code=$(($(wasm-objdump -h "$w" | sed -n 's/^ *Code .*(size=\(0x[0-9a-f]*\)).*/\1/p')))
 	for cc in ${BENCH_CCS:-gcc clang}; do
 		for mode in on off; do
 			flag=
 			[ $mode = off ] && flag=--no-fuel
 			o=$OUT/$n-$cc-$mode.o
-			best=
+			: >"$OUT/times"
 			i=0
-			while [ $i -lt "$REPEAT" ]; do
+			while [ $i -lt $runs ]; do
 				t0=$(now)
 				"$KILN" compile "$w" -o "$o" --name bench --cc "$cc" $flag \
 					--allow-unknown-imports
 				t1=$(now)
-				best=$(awk "BEGIN { t = $t1 - $t0; b = \"$best\"; print (b == \"\" || t < b) ? t : b }")
+				echo "$t1 - $t0" | awk '{ printf "%.3f\n", $1 - $3 }' >>"$OUT/times"
 				i=$((i + 1))
 			done
 			sz=$(size "$o" | awk 'NR == 2 { print $1 + $2 + $3 }')
-			code=$(($(wasm-objdump -h "$w" | sed -n 's/^ *Code .*(size=\(0x[0-9a-f]*\)).*/\1/p')))
-			printf '%-22s %10s %10s %-5s %-6s %8.2f %10s %10s\n' "$n" "$(stat -c %s "$w")" "$code" \
-				$mode $cc "$best" "$sz" "$(stat -c %s "$o")"
+			sort -n "$OUT/times" | awk -v cc="$cc" -v n="$n" -v mode="$mode" \
+				-v wasm="$(stat -c %s "$w")" -v code="$code" -v sz="$sz" \
+				-v obj="$(stat -c %s "$o")" '
+				{ t[NR] = $1 }
+				END {
+					m = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
+					printf "C\t%s\t%s\t%s\t%.3f\t%.3f\t%.3f\t%s\t%s\t%s\t%s\n",
+						cc, n, mode, m, t[1], t[NR], wasm, code, sz, obj
+				}'
 		done
 	done
+	runs=1
 done
+rm -f "$OUT/times"

@@ -1,7 +1,7 @@
 # tests/fuel/ — the fuel pass at run time (suite check-fuel): fuel_run.wat
 # through `kiln compile` without (--no-fuel) and with the pass, linked with
-# libkiln-rt.  The harness wraps kiln.fuel_exhausted (-Wl,--wrap) to watch
-# the calls the generated code makes.
+# libkiln-rt.  The harness wraps kiln.fuel_exhausted and kiln.fuel_trap
+# (-Wl,--wrap) to watch the calls the generated code makes.
 FUEL_DIR      := $(BUILD)/fuel/$(FLAVOR)
 FUEL_RUN_BIN  := $(FUEL_DIR)/fuel-run
 # env.mul is not in the host world: --allow-unknown-imports, whose notes go
@@ -18,14 +18,16 @@ $(FUEL_DIR)/fueled.o: $(FUEL_DIR)/fuel_run.wasm $(KILN_BIN)
 	$(call fuel_kiln,--name fueled)
 
 $(FUEL_RUN_BIN): $(OBJ)/tests/fuel/harness.o $(FUEL_DIR)/plain.o $(FUEL_DIR)/fueled.o $(RT_LIB)
-	$(CC) $(KILN_LDFLAGS) -Wl,--wrap=Z_kilnZ_fuel_exhausted -o $@ $^ $(KILN_LDLIBS)
+	$(CC) $(KILN_LDFLAGS) -Wl,--wrap=Z_kilnZ_fuel_exhausted \
+		-Wl,--wrap=Z_kilnZ_fuel_trap -o $@ $^ $(KILN_LDLIBS)
 
 CHECKS += check-fuel
 check-fuel: $(FUEL_RUN_BIN)
 	@sh tests/run-suite.sh $(RESULTS) fuel $(FUEL_RUN_BIN)
 
-# What the charges cost at run time (not a test: numbers only).
-bench: bench-fuel
+# What the charges cost at run time (not a test: numbers only); run by
+# tests/bench/run.sh, or alone with `make bench-fuel`.
+bench: $(FUEL_RUN_BIN)
 bench-fuel: $(FUEL_RUN_BIN)
 	@$(FUEL_RUN_BIN) --bench
 .PHONY: bench-fuel

@@ -2,17 +2,20 @@
  * The fuel pass at run time: the same program (fuel_run.wat) compiled by
  * `kiln compile` without ("plain", --no-fuel) and with ("fueled") the pass,
  * run on libkiln-rt.  Checks that endless loops and unbounded recursion end
- * in the fuel trap, that a loop of N iterations costs exactly what the
- * static charges say, and that both builds compute the same results (so
- * renumbering kept every call on its target).
+ * in the fuel trap (through kiln.fuel_trap, once), that code entered with an
+ * empty counter, or finding it emptied after an import call, asks
+ * fuel_exhausted for more, that a loop of N iterations costs exactly what
+ * the static charges say, and that both builds compute the same results
+ * (so renumbering kept every call on its target).
  * Ends with "fuel: N passed, M failed".
  *
- * The fueled object's calls of kiln.fuel_exhausted are routed through
- * __wrap_Z_kilnZ_fuel_exhausted below (linked with
- * -Wl,--wrap=Z_kilnZ_fuel_exhausted): it counts them, records the counter
- * each one sees, and can return without refilling (to show that the
- * generated code then calls again at its next charge) before handing over
- * to the runtime's own, which refills or traps with "fuel exhausted".
+ * The fueled object's calls of the runtime's kiln.fuel_exhausted and
+ * kiln.fuel_trap go through __wrap_Z_kilnZ_fuel_exhausted and
+ * __wrap_Z_kilnZ_fuel_trap below (linked with -Wl,--wrap=...): they count
+ * them and record the counter each one sees; the first can also bring in
+ * REFILL (as fuel held elsewhere would be) before handing over to the
+ * runtime's own, which keeps what it finds at or above zero and traps with
+ * "fuel exhausted" below.
  *
  * `fuel-run --bench` instead times both builds (for `make bench`).
  */
@@ -29,9 +32,17 @@ static const struct kiln_extension ext_fueled = {.name = "fueled", .module = &ki
 
 static struct kiln_instance *plain, *fueled;
 static unsigned passed, failed;
-static unsigned exhausted_calls;
-static unsigned refills_left;
-static int64_t counter_seen; /* the fuel counter at the last exhaustion */
+static unsigned exhausted_calls, trap_calls;
+static unsigned refills_left; /* fuel_exhausted brings in REFILL this often */
+static int drain_in_mul;      /* env.mul empties the counter */
+static int reenter_in_mul;    /* env.mul empties it and calls count(10) */
+static int reenter_rc;        /* ... which returns this */
+static uint64_t reenter_result;
+static int64_t reenter_left;  /* the counter after count(10) */
+static int64_t counter_seen;  /* the counter at the last fuel_exhausted */
+static int64_t trap_left;     /* what fuel_trap was told was left */
+
+#define REFILL 1000
 
 static void check(int ok, const char *what)
 {
@@ -44,28 +55,75 @@ static void check(int ok, const char *what)
 	}
 }
 
+/* The counter of @inst, an instance of the fueled module (the context
+ * of import module "kiln" is the kiln_instance, kiln_rt.h). */
+static int64_t *counter_of(struct kiln_instance *inst)
+{
+	return (int64_t *)kiln_module_fueled.fuel(kiln_instance_module(inst));
+}
+
+static int64_t *counter(void)
+{
+	return counter_of(fueled);
+}
+
 struct Z_kiln_instance_t;
 void __wrap_Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx);
 void __real_Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx);
+void __wrap_Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left)
+	__attribute__((noreturn));
+void __real_Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left)
+	__attribute__((noreturn));
 
-/* The context of import module "kiln" is the kiln_instance (kiln_rt.h). */
 void __wrap_Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx)
 {
-	void *mi = kiln_instance_module((struct kiln_instance *)ctx);
+	int64_t *c = counter_of((struct kiln_instance *)ctx);
 	exhausted_calls++;
-	counter_seen = (int64_t)*kiln_module_fueled.fuel(mi);
+	counter_seen = *c;
 	if (refills_left > 0) {
 		refills_left--;
-		return;
+		*c += REFILL;
 	}
 	__real_Z_kilnZ_fuel_exhausted(ctx);
 }
 
+void __wrap_Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left)
+{
+	trap_calls++;
+	trap_left = (int64_t)left;
+	__real_Z_kilnZ_fuel_trap(ctx, left);
+}
+
+static int call(struct kiln_instance *inst, const char *name, uint64_t *out, int nargs,
+		uint32_t a0, uint32_t a1);
+
+/* A call from the host always starts with a budget; code is entered with
+ * an empty counter when a host function calls back into its instance (the
+ * call shares the outer one's fuel) or a linked instance's export is
+ * called.  The first is what reenter_in_mul does. */
 uint32_t Z_envZ_mul(void *ctx, uint32_t a, uint32_t b);
 uint32_t Z_envZ_mul(void *ctx, uint32_t a, uint32_t b)
 {
 	(void)ctx;
+	if (drain_in_mul)
+		*counter() = 0;
+	if (reenter_in_mul) {
+		reenter_in_mul = 0;
+		*counter() = 0;
+		reenter_rc = call(fueled, "count", &reenter_result, 1, 10, 0);
+		reenter_left = *counter();
+	}
 	return a * b;
+}
+
+static void reset_counts(void)
+{
+	exhausted_calls = trap_calls = refills_left = 0;
+	drain_in_mul = reenter_in_mul = 0;
+	reenter_rc = -1;
+	reenter_result = 0;
+	reenter_left = 0;
+	counter_seen = trap_left = 0;
 }
 
 /* Import module "env" needs a context; its one function ignores it. */
@@ -107,35 +165,62 @@ static void test_spin(void)
 {
 	int rc;
 	kiln_instance_set_fuel(fueled, 10000);
-	exhausted_calls = 0;
-	refills_left = 0;
+	reset_counts();
 	rc = call(fueled, "spin", NULL, 0, 0, 0);
-	check(trapped_on_fuel(rc, fueled) && exhausted_calls == 1 && counter_seen < 0 &&
-		      kiln_instance_fuel_remaining(fueled) == 0,
-	      "(loop (br 0)) ends in the fuel trap");
+	check(trapped_on_fuel(rc, fueled) && trap_calls == 1 && exhausted_calls == 0 &&
+		      trap_left < 0 && kiln_instance_fuel_remaining(fueled) == 0 &&
+		      kiln_instance_fuel_consumed(fueled) == 10000,
+	      "(loop (br 0)) ends in the fuel trap, through fuel_trap once");
 }
 
-static void test_spin_refill(void)
+static void test_empty_on_entry(void)
 {
+	uint64_t r = 0;
 	int rc;
-	kiln_instance_set_fuel(fueled, 1000);
-	exhausted_calls = 0;
-	refills_left = 3;
-	rc = call(fueled, "spin", NULL, 0, 0, 0);
-	/* the handler is called each time the counter goes below zero; a
-	 * handler that does not refill is called again on the next charge */
-	check(trapped_on_fuel(rc, fueled) && exhausted_calls == 4 && counter_seen < 0,
-	      "a fuel_exhausted that returns is called again at the next charge");
+	kiln_instance_set_fuel(fueled, 1000000);
+	reset_counts();
+	reenter_in_mul = 1;
+	refills_left = 1;
+	rc = call(fueled, "indirect", &r, 2, 1, 3); /* square(3): env.mul */
+	check(rc == KILN_OK && r == 9 && reenter_rc == KILN_OK && reenter_result == 10 &&
+		      exhausted_calls == 1 && counter_seen == 0 && trap_calls == 0 &&
+		      reenter_left == REFILL - (3 + 9 * 11),
+	      "entered with an empty counter, an export asks fuel_exhausted first");
+	reset_counts();
+	reenter_in_mul = 1;
+	rc = call(fueled, "indirect", &r, 2, 1, 3);
+	check(reenter_rc == KILN_ETRAP && kiln_instance_trap(fueled, NULL) == KILN_TRAP_FUEL &&
+		      trapped_on_fuel(rc, fueled) && exhausted_calls == 2 && trap_calls == 1,
+	      "with nothing brought in, its first charge traps (and so does its caller)");
+}
+
+static void test_emptied_by_import(void)
+{
+	uint64_t r = 0;
+	int rc;
+	kiln_instance_set_fuel(fueled, 1000000);
+	reset_counts();
+	drain_in_mul = 1;
+	refills_left = 4;
+	rc = call(fueled, "sum_squares", &r, 1, 4, 0);
+	check(rc == KILN_OK && r == 14 && exhausted_calls == 4 && counter_seen == 0 &&
+		      trap_calls == 0,
+	      "a counter emptied by an import call is refilled through fuel_exhausted");
+	reset_counts();
+	drain_in_mul = 1;
+	rc = call(fueled, "sum_squares", &r, 1, 4, 0);
+	check(trapped_on_fuel(rc, fueled) && exhausted_calls == 1 && trap_calls == 1,
+	      "and if nothing comes in, the next charge traps");
+	drain_in_mul = 0;
 }
 
 static void test_recursion(void)
 {
 	int rc;
 	kiln_instance_set_fuel(fueled, 20000);
-	exhausted_calls = 0;
-	refills_left = 0;
+	reset_counts();
 	rc = call(fueled, "recurse", NULL, 1, 0, 0);
-	check(trapped_on_fuel(rc, fueled) && exhausted_calls == 1,
+	check(trapped_on_fuel(rc, fueled) && trap_calls == 1 && exhausted_calls == 0,
 	      "unbounded recursion ends in the fuel trap (not the stack guard)");
 }
 
@@ -147,12 +232,12 @@ static void test_count_cost(void)
 		char what[128];
 		uint64_t r;
 		int rc;
-		exhausted_calls = 0;
+		reset_counts();
 		rc = call(fueled, "count", &r, 1, ns[i], 0);
 		/* entry 3, then 9 at each of the N + 1 loop headers */
 		snprintf(what, sizeof what, "count(%u) costs 3 + 9 * (N + 1) = %lld", ns[i],
 			 (long long)(3 + 9 * ((int64_t)ns[i] + 1)));
-		check(rc == KILN_OK && r == ns[i] && exhausted_calls == 0 &&
+		check(rc == KILN_OK && r == ns[i] && exhausted_calls == 0 && trap_calls == 0 &&
 			      kiln_instance_fuel_consumed(fueled) ==
 				      3 + 9 * ((uint64_t)ns[i] + 1),
 		      what);
@@ -174,8 +259,7 @@ static void test_same_results(void)
 {
 	int ok = 1;
 	kiln_instance_set_fuel(fueled, KILN_UNLIMITED);
-	exhausted_calls = 0;
-	refills_left = 0;
+	reset_counts();
 	ok &= same(&ok, "started", 0, 0, 0) == 7;
 	for (uint32_t x = 0; x < 20; x++) {
 		same(&ok, "fib", 1, x, 0);
@@ -193,7 +277,7 @@ static void test_same_results(void)
 	ok &= same(&ok, "via_passive", 1, 5, 0) == 15;
 	ok &= same(&ok, "via_global", 1, 6, 0) == 36;
 	ok &= same(&ok, "sum_squares", 1, 4, 0) == 14;
-	check(ok && exhausted_calls == 0, "plain and fueled builds compute the same results");
+	check(ok && exhausted_calls == 0 && trap_calls == 0, "plain and fueled builds compute the same results");
 }
 
 static double now(void)
@@ -258,10 +342,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* generated instantiate() zeroes __kiln_fuel, so the start function's
-	 * first charge calls fuel_exhausted, and the runtime hands over the
+	 * wrapper asks fuel_exhausted on entry, and the runtime hands over the
 	 * instantiation budget */
-	exhausted_calls = 0;
-	refills_left = 0;
+	reset_counts();
 	if (kiln_instance_new(eng, &ext_fueled, &grants, &fueled, &err) != KILN_OK) {
 		printf("FAIL instantiating the fueled module: %s\nfuel: %u passed, 1 failed\n",
 		       err.msg, passed);
@@ -271,13 +354,14 @@ int main(int argc, char **argv)
 		rc = bench();
 		goto out;
 	}
-	check(exhausted_calls == 1 && counter_seen == -2 &&
+	check(exhausted_calls == 1 && counter_seen == 0 && trap_calls == 0 &&
 		      kiln_instance_fuel_consumed(fueled) == 2,
-	      "the start function is charged (2 instructions, from 0 to -2)");
+	      "the start function asks for fuel and is charged its 2 instructions");
 	check(!kiln_instance_fuel_metered(plain) && kiln_instance_fuel_metered(fueled),
 	      "--no-fuel builds unmetered, the default metered");
 	test_spin();
-	test_spin_refill();
+	test_empty_on_entry();
+	test_emptied_by_import();
 	test_recursion();
 	test_count_cost();
 	test_same_results();

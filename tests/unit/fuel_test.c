@@ -41,19 +41,36 @@ static struct kiln_wasm_module *instrumented(const char *file)
 	return m;
 }
 
-/* Is insns[at..] a charge of @cost against global @g calling @fe? */
-static bool is_charge(const struct kiln_wasm_expr *e, uint32_t at, int64_t cost, uint32_t g,
-		      uint32_t fe)
+/* fuel_costs.wasm after the pass: imports ext 0, fuel_exhausted 1,
+ * fuel_trap 2; defined straight 3, empty 4, loops 5, empty_loop 6, calls 7,
+ * multi 8; wrappers of straight 9, empty 10, loops 11; globals: the
+ * imported one, $keep, the counter 2. */
+enum { FE = 1, FT = 2, STRAIGHT = 3, EMPTY = 4, LOOPS = 5, CALLS = 7, MULTI = 8, G = 2 };
+
+/* Is insns[at..] a charge of @cost on local @fl, trapping through @ft? */
+static bool is_charge(const struct kiln_wasm_expr *e, uint32_t at, int64_t cost, uint32_t fl,
+		      uint32_t ft)
 {
 	const struct kiln_wasm_insn *in = e->insns + at;
 	if (at + 10 > e->ninsns)
 		return false;
+	return in[0].op == 0x20 && in[0].imm.index == fl && in[1].op == 0x42 &&
+	       in[1].imm.i64 == cost && in[2].op == 0x7d && in[3].op == 0x22 &&
+	       in[3].imm.index == fl && in[4].op == 0x42 && in[4].imm.i64 == 0 &&
+	       in[5].op == 0x53 && in[6].op == 0x04 && in[6].imm.block == KILN_WASM_BLOCK_EMPTY &&
+	       in[7].op == 0x20 && in[7].imm.index == fl && in[8].op == 0x10 &&
+	       in[8].imm.index == ft && in[9].op == KILN_WASM_OP_END;
+}
+
+/* Is insns[at..] `$G <= 0: call fuel_exhausted` on global @g? */
+static bool is_collect(const struct kiln_wasm_expr *e, uint32_t at, uint32_t g, uint32_t fe)
+{
+	const struct kiln_wasm_insn *in = e->insns + at;
+	if (at + 6 > e->ninsns)
+		return false;
 	return in[0].op == 0x23 && in[0].imm.index == g && in[1].op == 0x42 &&
-	       in[1].imm.i64 == cost && in[2].op == 0x7d && in[3].op == 0x24 &&
-	       in[3].imm.index == g && in[4].op == 0x23 && in[4].imm.index == g &&
-	       in[5].op == 0x42 && in[5].imm.i64 == 0 && in[6].op == 0x53 && in[7].op == 0x04 &&
-	       in[7].imm.block == KILN_WASM_BLOCK_EMPTY && in[8].op == 0x10 &&
-	       in[8].imm.index == fe && in[9].op == KILN_WASM_OP_END;
+	       in[1].imm.i64 == 1 && in[2].op == 0x53 && in[3].op == 0x04 && in[4].op == 0x10 &&
+	       in[4].imm.index == fe && in[5].op == KILN_WASM_OP_END;
 }
 
 /* The charges of one body in order: entry, then each loop. */
@@ -61,11 +78,11 @@ static unsigned charges(const struct kiln_wasm_module *m, uint32_t body, int64_t
 			unsigned max)
 {
 	const struct kiln_wasm_expr *e = &m->bodies[body].code;
-	uint32_t g = m->nimported_globals + m->nglobals - 1;
 	unsigned n = 0;
-	for (uint32_t i = 0; i < e->ninsns && n < max; i++) {
-		if (e->insns[i].op == 0x23 && e->insns[i].imm.index == g && i + 1 < e->ninsns &&
-		    e->insns[i + 1].op == 0x42 && e->insns[i + 1].imm.i64 != 0) {
+	for (uint32_t i = 0; i + 10 <= e->ninsns && n < max; i++) {
+		if (e->insns[i].op == 0x20 && e->insns[i + 1].op == 0x42 &&
+		    e->insns[i + 2].op == 0x7d && e->insns[i + 8].op == 0x10 &&
+		    e->insns[i + 8].imm.index == FT) {
 			out[n++] = e->insns[i + 1].imm.i64;
 			i += 9;
 		}
@@ -78,29 +95,36 @@ static void test_static_costs(void)
 	struct kiln_wasm_module *m = instrumented(FIXTURES "/fuel_costs.wasm");
 	int64_t c[8];
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	/* straight-line code: the charge is the instruction count */
+	/* straight-line code: the charge is the instruction count; the
+	 * counter is the first parameter (there were none) */
 	CU_ASSERT_EQUAL(charges(m, 0, c, 8), 1);
 	CU_ASSERT_EQUAL(c[0], 3);
-	CU_ASSERT_TRUE(is_charge(&m->bodies[0].code, 0, 3, 2, 1));
+	CU_ASSERT_TRUE(is_charge(&m->bodies[0].code, 0, 3, 0, FT));
 	/* nothing to pay for: still at least 1 */
 	CU_ASSERT_EQUAL(charges(m, 1, c, 8), 1);
 	CU_ASSERT_EQUAL(c[0], 1);
-	/* entry, outer loop, inner loop */
+	/* entry, outer loop, inner loop; $loops has one parameter */
 	CU_ASSERT_EQUAL_FATAL(charges(m, 2, c, 8), 3);
 	CU_ASSERT_EQUAL(c[0], 5);
 	CU_ASSERT_EQUAL(c[1], 14);
 	CU_ASSERT_EQUAL(c[2], 1);
-	/* the loop charge sits right after the loop instruction */
-	CU_ASSERT_EQUAL(m->bodies[2].code.insns[13].op, 0x03);
-	CU_ASSERT_TRUE(is_charge(&m->bodies[2].code, 14, 14, 2, 1));
+	/* after the entry charge and the block standing for the function's
+	 * label, the loop charge sits right after the loop instruction */
+	CU_ASSERT_EQUAL(m->bodies[2].code.insns[10].op, 0x02);
+	CU_ASSERT_EQUAL(m->bodies[2].code.insns[10].imm.block, -1); /* i32 */
+	CU_ASSERT_EQUAL(m->bodies[2].code.insns[14].op, 0x03);
+	CU_ASSERT_TRUE(is_charge(&m->bodies[2].code, 15, 14, 1, FT));
 	/* an empty loop is charged 1 per iteration */
 	CU_ASSERT_EQUAL_FATAL(charges(m, 3, c, 8), 2);
 	CU_ASSERT_EQUAL(c[0], 1);
 	CU_ASSERT_EQUAL(c[1], 1);
 	CU_ASSERT_EQUAL(charges(m, 4, c, 8), 1);
 	CU_ASSERT_EQUAL(c[0], 6);
-	/* every body grew by exactly its charges */
-	CU_ASSERT_EQUAL(m->bodies[2].code.ninsns, 26 + 3 * 10);
+	CU_ASSERT_EQUAL(charges(m, 5, c, 8), 1);
+	CU_ASSERT_EQUAL(c[0], 8);
+	/* every body grew by its charges, the block, its end and the
+	 * counter's local.get (nothing else to rewrite in $loops) */
+	CU_ASSERT_EQUAL(m->bodies[2].code.ninsns, 26 + 3 * 10 + 3);
 	kiln_wasm_free(m);
 }
 
@@ -111,19 +135,27 @@ static void test_added_entities(void)
 	const struct kiln_wasm_export *ex;
 	const struct kiln_wasm_global *g;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	/* the import comes after the existing ones and reuses the [] -> [] type */
-	CU_ASSERT_EQUAL(m->nimports, 3);
-	CU_ASSERT_EQUAL(m->nimported_funcs, 2);
+	/* the imports come after the existing ones */
+	CU_ASSERT_EQUAL(m->nimports, 4);
+	CU_ASSERT_EQUAL(m->nimported_funcs, 3);
 	im = &m->imports[2];
 	CU_ASSERT_EQUAL(im->kind, KILN_WASM_KIND_FUNC);
 	CU_ASSERT_EQUAL(im->module.len, 4);
 	CU_ASSERT_EQUAL(memcmp(im->module.data, "kiln", 4), 0);
 	CU_ASSERT_EQUAL(im->name.len, strlen("fuel_exhausted"));
 	CU_ASSERT_EQUAL(memcmp(im->name.data, "fuel_exhausted", im->name.len), 0);
-	CU_ASSERT_EQUAL(m->types[im->desc.type_index].nparams, 0);
-	CU_ASSERT_EQUAL(m->types[im->desc.type_index].nresults, 0);
-	CU_ASSERT_EQUAL(m->ntypes, 3);
-	CU_ASSERT_EQUAL(m->imports[2].desc.type_index, 2);
+	/* fuel_exhausted reuses the module's [] -> [] */
+	CU_ASSERT_EQUAL(im->desc.type_index, 2);
+	im = &m->imports[3];
+	CU_ASSERT_EQUAL(im->name.len, strlen("fuel_trap"));
+	CU_ASSERT_EQUAL(memcmp(im->name.data, "fuel_trap", im->name.len), 0);
+	/* types: the module's 4, [i64] -> [] for fuel_trap, one with the
+	 * counter for each type a function has, a block type for $multi */
+	CU_ASSERT_EQUAL_FATAL(m->ntypes, 10);
+	CU_ASSERT_EQUAL(im->desc.type_index, 4);
+	CU_ASSERT_EQUAL(m->types[4].nparams, 1);
+	CU_ASSERT_EQUAL(m->types[4].nresults, 0);
+	CU_ASSERT_EQUAL(m->types[4].types[0], KILN_WASM_I64);
 	/* the global is last, mutable i64 = 0, exported */
 	CU_ASSERT_EQUAL(m->nglobals, 2);
 	g = &m->globals[1];
@@ -133,9 +165,57 @@ static void test_added_entities(void)
 	CU_ASSERT_EQUAL(g->init.insns[0].imm.i64, 0);
 	ex = &m->exports[m->nexports - 1];
 	CU_ASSERT_EQUAL(ex->kind, KILN_WASM_KIND_GLOBAL);
-	CU_ASSERT_EQUAL(ex->index, 2); /* one imported global, one defined, then ours */
+	CU_ASSERT_EQUAL(ex->index, G); /* one imported global, one defined, then ours */
 	CU_ASSERT_EQUAL(ex->name.len, strlen("__kiln_fuel"));
 	CU_ASSERT_EQUAL(memcmp(ex->name.data, "__kiln_fuel", ex->name.len), 0);
+	kiln_wasm_free(m);
+}
+
+/* Every defined function takes and returns the counter as its last i64. */
+static void test_counter_threaded(void)
+{
+	struct kiln_wasm_module *m = instrumented(FIXTURES "/fuel_costs.wasm");
+	const struct kiln_wasm_functype *t;
+	const struct kiln_wasm_expr *e;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL_FATAL(m->nfuncs, 6 + 3);
+	/* $loops: (i32) -> i32 became (i32 i64) -> (i32 i64) */
+	t = kiln_wasm_func_type(m, LOOPS);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(t->nparams, 2);
+	CU_ASSERT_EQUAL(t->nresults, 2);
+	CU_ASSERT_EQUAL(t->types[0], KILN_WASM_I32);
+	CU_ASSERT_EQUAL(t->types[1], KILN_WASM_I64);
+	CU_ASSERT_EQUAL(t->types[2], KILN_WASM_I32);
+	CU_ASSERT_EQUAL(t->types[3], KILN_WASM_I64);
+	/* its declared local $i moved from 1 to 2 (the counter is 1) */
+	e = &m->bodies[2].code;
+	CU_ASSERT_EQUAL(e->insns[12].op, 0x21); /* local.set $i */
+	CU_ASSERT_EQUAL(e->insns[12].imm.index, 2);
+	CU_ASSERT_EQUAL(e->insns[26].op, 0x20); /* local.get $n, after the charge */
+	CU_ASSERT_EQUAL(e->insns[26].imm.index, 0);
+	/* the body ends: end of the block, the counter, end */
+	CU_ASSERT_EQUAL(e->insns[e->ninsns - 3].op, KILN_WASM_OP_END);
+	CU_ASSERT_EQUAL(e->insns[e->ninsns - 2].op, 0x20);
+	CU_ASSERT_EQUAL(e->insns[e->ninsns - 2].imm.index, 1);
+	CU_ASSERT_EQUAL(e->insns[e->ninsns - 1].op, KILN_WASM_OP_END);
+	/* $multi: two results and the counter; its block has a type of
+	 * its own, `return` takes the counter along, `br 0` at the
+	 * function's level is a branch to the block */
+	t = kiln_wasm_func_type(m, MULTI);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(t->nparams, 2);
+	CU_ASSERT_EQUAL(t->nresults, 3);
+	e = &m->bodies[5].code;
+	CU_ASSERT_EQUAL(e->insns[10].op, 0x02);
+	CU_ASSERT_EQUAL_FATAL(e->insns[10].imm.block, 9);
+	CU_ASSERT_EQUAL(m->types[9].nparams, 0);
+	CU_ASSERT_EQUAL(m->types[9].nresults, 2);
+	CU_ASSERT_EQUAL(e->insns[15].op, 0x20); /* the counter... */
+	CU_ASSERT_EQUAL(e->insns[15].imm.index, 1);
+	CU_ASSERT_EQUAL(e->insns[16].op, 0x0f); /* ...then return */
+	CU_ASSERT_EQUAL(e->insns[20].op, 0x0c); /* br 0 unchanged */
+	CU_ASSERT_EQUAL(e->insns[20].imm.index, 0);
 	kiln_wasm_free(m);
 }
 
@@ -144,23 +224,65 @@ static void test_renumbering(void)
 	struct kiln_wasm_module *m = instrumented(FIXTURES "/fuel_costs.wasm");
 	const struct kiln_wasm_expr *e;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	/* before: ext 0, straight 1, empty 2, loops 3, empty_loop 4, calls 5;
-	 * after: the fuel import is 1 and every defined function moves up */
-	CU_ASSERT_EQUAL(m->exports[0].index, 2);
-	CU_ASSERT_EQUAL(m->start, 3);
-	CU_ASSERT_EQUAL(m->elems[0].funcs[0], 2);
-	CU_ASSERT_EQUAL(m->elems[0].funcs[1], 4);
+	/* what the outside names is the wrappers: $straight's 9 (export,
+	 * element, ref.func), $empty's 10 (start, global), $loops's 11
+	 * (element) */
+	CU_ASSERT_EQUAL(m->exports[0].index, 9);
+	CU_ASSERT_EQUAL(m->start, 10);
+	CU_ASSERT_EQUAL(m->elems[0].funcs[0], 9);
+	CU_ASSERT_EQUAL(m->elems[0].funcs[1], 11);
 	CU_ASSERT_EQUAL(m->globals[0].init.insns[0].op, 0xd2);
-	CU_ASSERT_EQUAL(m->globals[0].init.insns[0].imm.index, 3);
+	CU_ASSERT_EQUAL(m->globals[0].init.insns[0].imm.index, 10);
+	/* $calls: the import's call stores the counter, asks for fuel when
+	 * it comes back empty and reloads; ref.func names the wrapper; the
+	 * call of a defined function passes the counter along */
 	e = &m->bodies[4].code;
-	CU_ASSERT_EQUAL(e->insns[11].op, 0x10);
-	CU_ASSERT_EQUAL(e->insns[11].imm.index, 0); /* the import before ours */
-	CU_ASSERT_EQUAL(e->insns[13].op, 0xd2);
-	CU_ASSERT_EQUAL(e->insns[13].imm.index, 2);
-	CU_ASSERT_EQUAL(e->insns[15].op, 0x10);
-	CU_ASSERT_EQUAL(e->insns[15].imm.index, 2);
-	/* the charges call the import */
-	CU_ASSERT_EQUAL(e->insns[8].imm.index, 1);
+	CU_ASSERT_EQUAL(e->insns[11].op, 0x41);
+	CU_ASSERT_EQUAL(e->insns[12].op, 0x20);
+	CU_ASSERT_EQUAL(e->insns[13].op, 0x24);
+	CU_ASSERT_EQUAL(e->insns[13].imm.index, G);
+	CU_ASSERT_EQUAL(e->insns[14].op, 0x10);
+	CU_ASSERT_EQUAL(e->insns[14].imm.index, 0); /* the import before ours */
+	CU_ASSERT_TRUE(is_collect(e, 15, G, FE));
+	CU_ASSERT_EQUAL(e->insns[21].op, 0x23);
+	CU_ASSERT_EQUAL(e->insns[22].op, 0x21);
+	CU_ASSERT_EQUAL(e->insns[22].imm.index, 0);
+	CU_ASSERT_EQUAL(e->insns[24].op, 0xd2);
+	CU_ASSERT_EQUAL(e->insns[24].imm.index, 9);
+	CU_ASSERT_EQUAL(e->insns[26].op, 0x20);
+	CU_ASSERT_EQUAL(e->insns[27].op, 0x10);
+	CU_ASSERT_EQUAL(e->insns[27].imm.index, STRAIGHT);
+	CU_ASSERT_EQUAL(e->insns[28].op, 0x21);
+	/* the charges call fuel_trap */
+	CU_ASSERT_EQUAL(e->insns[8].imm.index, FT);
+	kiln_wasm_free(m);
+}
+
+/* A wrapper asks for fuel when there is none, then calls the function with
+ * the counter and stores what is left. */
+static void test_wrappers(void)
+{
+	struct kiln_wasm_module *m = instrumented(FIXTURES "/fuel_costs.wasm");
+	const struct kiln_wasm_expr *e;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL_FATAL(m->nbodies, 9);
+	/* $loops's wrapper keeps its type, (i32) -> i32 */
+	CU_ASSERT_EQUAL(m->funcs[8], 0);
+	CU_ASSERT_EQUAL(kiln_wasm_func_type(m, 11)->nparams, 1);
+	CU_ASSERT_EQUAL(kiln_wasm_func_type(m, 11)->nresults, 1);
+	e = &m->bodies[8].code;
+	CU_ASSERT_EQUAL_FATAL(e->ninsns, 11);
+	CU_ASSERT_TRUE(is_collect(e, 0, G, FE));
+	CU_ASSERT_EQUAL(e->insns[6].op, 0x20);
+	CU_ASSERT_EQUAL(e->insns[6].imm.index, 0);
+	CU_ASSERT_EQUAL(e->insns[7].op, 0x23);
+	CU_ASSERT_EQUAL(e->insns[7].imm.index, G);
+	CU_ASSERT_EQUAL(e->insns[8].op, 0x10);
+	CU_ASSERT_EQUAL(e->insns[8].imm.index, LOOPS);
+	CU_ASSERT_EQUAL(e->insns[9].op, 0x24);
+	CU_ASSERT_EQUAL(e->insns[9].imm.index, G);
+	CU_ASSERT_EQUAL(e->insns[10].op, KILN_WASM_OP_END);
+	CU_ASSERT_EQUAL(m->bodies[8].nlocal_groups, 0);
 	kiln_wasm_free(m);
 }
 
@@ -174,11 +296,11 @@ static uint32_t leb(const uint8_t *p, size_t end, size_t *pos)
 
 /*
  * Decode subsection @want of a "name" payload: for 1 (function names) the
- * (index, name) pairs, for 2 (local names) each function index with the
- * name of its first named local.
+ * (index, name) pairs in idx[] and names[]; for 2 (local names) one entry
+ * per named local: its function in idx[], its index in local[].
  */
 static unsigned name_map(const struct kiln_wasm_custom *c, uint8_t want, uint32_t *idx,
-			 char names[][32], unsigned max)
+			 uint32_t *local, char names[][32], unsigned max)
 {
 	const uint8_t *p = c->payload.data;
 	size_t pos = 0, end = c->payload.len;
@@ -193,25 +315,24 @@ static unsigned name_map(const struct kiln_wasm_custom *c, uint8_t want, uint32_
 		}
 		count = leb(p, sub_end, &pos);
 		for (uint32_t i = 0; i < count && n < max && pos < sub_end; i++) {
-			uint32_t len, inner;
-			idx[n] = leb(p, sub_end, &pos);
-			names[n][0] = '\0';
+			uint32_t len, inner, func = leb(p, sub_end, &pos);
 			if (want == 1) {
+				idx[n] = func;
 				len = leb(p, sub_end, &pos);
 				snprintf(names[n], 32, "%.*s", (int)len, (const char *)p + pos);
 				pos += len;
-			} else {
-				inner = leb(p, sub_end, &pos);
-				for (uint32_t k = 0; k < inner && pos < sub_end; k++) {
-					(void)leb(p, sub_end, &pos);
-					len = leb(p, sub_end, &pos);
-					if (k == 0)
-						snprintf(names[n], 32, "%.*s", (int)len,
-							 (const char *)p + pos);
-					pos += len;
-				}
+				n++;
+				continue;
 			}
-			n++;
+			inner = leb(p, sub_end, &pos);
+			for (uint32_t k = 0; k < inner && n < max && pos < sub_end; k++) {
+				idx[n] = func;
+				local[n] = leb(p, sub_end, &pos);
+				len = leb(p, sub_end, &pos);
+				snprintf(names[n], 32, "%.*s", (int)len, (const char *)p + pos);
+				pos += len;
+				n++;
+			}
 		}
 		pos = sub_end;
 	}
@@ -222,35 +343,44 @@ static void test_name_section(void)
 {
 	struct kiln_wasm_module *m = instrumented(FIXTURES "/fuel_costs.wasm");
 	const struct kiln_wasm_custom *c = NULL;
-	uint32_t idx[16];
+	uint32_t idx[16], local[16];
 	char names[16][32];
-	unsigned n;
-	bool found;
+	unsigned n, seen = 0;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	for (uint32_t i = 0; i < m->ncustoms; i++)
 		if (m->customs[i].name.len == 4 && memcmp(m->customs[i].name.data, "name", 4) == 0)
 			c = &m->customs[i];
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	n = name_map(c, 1, idx, names, 16);
-	CU_ASSERT_EQUAL_FATAL(n, 6);
+	/* function names follow the functions (the wrappers have none) */
+	n = name_map(c, 1, idx, local, names, 16);
+	CU_ASSERT_EQUAL_FATAL(n, 7);
 	CU_ASSERT_EQUAL(idx[0], 0);
 	CU_ASSERT_STRING_EQUAL(names[0], "ext");
-	CU_ASSERT_EQUAL(idx[1], 2);
+	CU_ASSERT_EQUAL(idx[1], STRAIGHT);
 	CU_ASSERT_STRING_EQUAL(names[1], "straight");
-	CU_ASSERT_EQUAL(idx[3], 4);
+	CU_ASSERT_EQUAL(idx[3], LOOPS);
 	CU_ASSERT_STRING_EQUAL(names[3], "loops");
-	CU_ASSERT_EQUAL(idx[5], 6);
+	CU_ASSERT_EQUAL(idx[5], CALLS);
 	CU_ASSERT_STRING_EQUAL(names[5], "calls");
-	/* local names are keyed by function index too: $loops has $n, $i */
-	n = name_map(c, 2, idx, names, 16);
-	found = false;
+	/* local names are keyed by function and local index: $loops's $n
+	 * stays 0, $i moves past the counter to 2; $multi's $p stays 0 */
+	n = name_map(c, 2, idx, local, names, 16);
 	for (unsigned i = 0; i < n; i++) {
 		if (strcmp(names[i], "n") == 0) {
-			CU_ASSERT_EQUAL(idx[i], 4);
-			found = true;
+			CU_ASSERT_EQUAL(idx[i], LOOPS);
+			CU_ASSERT_EQUAL(local[i], 0);
+			seen |= 1;
+		} else if (strcmp(names[i], "i") == 0) {
+			CU_ASSERT_EQUAL(idx[i], LOOPS);
+			CU_ASSERT_EQUAL(local[i], 2);
+			seen |= 2;
+		} else if (strcmp(names[i], "p") == 0) {
+			CU_ASSERT_EQUAL(idx[i], MULTI);
+			CU_ASSERT_EQUAL(local[i], 0);
+			seen |= 4;
 		}
 	}
-	CU_ASSERT_TRUE(found);
+	CU_ASSERT_EQUAL(seen, 7);
 	kiln_wasm_free(m);
 }
 
@@ -297,12 +427,21 @@ static void test_type_and_import_added(void)
 	size_t len = 0;
 	CU_ASSERT_EQUAL_FATAL(kiln_wasm_read(mod, sizeof mod, "t.wasm", &m, &err), KILN_OK);
 	CU_ASSERT_EQUAL_FATAL(kiln_fuel_instrument(m, &err), KILN_OK);
-	CU_ASSERT_EQUAL(m->ntypes, 2);
+	/* (i32) -> i32, then [] -> [], [i64] -> [], (i32 i64) -> (i32 i64) */
+	CU_ASSERT_EQUAL_FATAL(m->ntypes, 4);
 	CU_ASSERT_EQUAL(m->types[1].nparams + m->types[1].nresults, 0);
-	CU_ASSERT_EQUAL(m->nimports, 1);
+	CU_ASSERT_EQUAL(m->types[2].nparams, 1);
+	CU_ASSERT_EQUAL(m->types[2].nresults, 0);
+	CU_ASSERT_EQUAL(m->types[3].nparams, 2);
+	CU_ASSERT_EQUAL(m->types[3].nresults, 2);
+	CU_ASSERT_EQUAL(m->nimports, 2);
 	CU_ASSERT_EQUAL(m->imports[0].desc.type_index, 1);
-	CU_ASSERT_EQUAL(m->exports[0].index, 1);
-	CU_ASSERT_TRUE(is_charge(&m->bodies[0].code, 0, 1, 0, 0));
+	CU_ASSERT_EQUAL(m->imports[1].desc.type_index, 2);
+	CU_ASSERT_EQUAL(m->funcs[0], 3);
+	CU_ASSERT_EQUAL(m->funcs[1], 0);
+	/* the export names the wrapper, 3 */
+	CU_ASSERT_EQUAL(m->exports[0].index, 3);
+	CU_ASSERT_TRUE(is_charge(&m->bodies[0].code, 0, 1, 1, 1));
 	CU_ASSERT_EQUAL_FATAL(kiln_wasm_write(m, &out, &len, &err), KILN_OK);
 	CU_ASSERT_EQUAL_FATAL(kiln_wasm_read(out, len, "t2.wasm", &back, &err), KILN_OK);
 	CU_ASSERT_TRUE(kiln_wasm_compare(m, back, NULL, 0));
@@ -313,7 +452,8 @@ static void test_type_and_import_added(void)
 	kiln_wasm_free(m);
 }
 
-/* Already importing kiln.fuel_exhausted as [] -> []: reused, no shift. */
+/* Already importing kiln.fuel_exhausted as [] -> []: reused; only
+ * fuel_trap is added. */
 static void test_existing_import_reused(void)
 {
 	static const uint8_t mod[] = {
@@ -328,10 +468,16 @@ static void test_existing_import_reused(void)
 	struct kiln_err err;
 	CU_ASSERT_EQUAL_FATAL(kiln_wasm_read(mod, sizeof mod, "r.wasm", &m, &err), KILN_OK);
 	CU_ASSERT_EQUAL_FATAL(kiln_fuel_instrument(m, &err), KILN_OK);
-	CU_ASSERT_EQUAL(m->nimports, 1);
-	CU_ASSERT_EQUAL(m->nimported_funcs, 1);
-	CU_ASSERT_TRUE(is_charge(&m->bodies[0].code, 0, 1, 0, 0));
-	CU_ASSERT_EQUAL(m->bodies[0].code.insns[10].imm.index, 1); /* call 1 unchanged */
+	CU_ASSERT_EQUAL(m->nimports, 2);
+	CU_ASSERT_EQUAL(m->nimported_funcs, 2);
+	CU_ASSERT_TRUE(is_charge(&m->bodies[0].code, 0, 1, 0, 1));
+	/* the function calls itself: 1 became 2, with the counter along */
+	CU_ASSERT_EQUAL(m->bodies[0].code.insns[11].op, 0x20);
+	CU_ASSERT_EQUAL(m->bodies[0].code.insns[12].op, 0x10);
+	CU_ASSERT_EQUAL(m->bodies[0].code.insns[12].imm.index, 2);
+	CU_ASSERT_EQUAL(m->bodies[0].code.insns[13].op, 0x21);
+	/* nothing outside names it: no wrapper */
+	CU_ASSERT_EQUAL(m->nfuncs, 1);
 	kiln_wasm_free(m);
 }
 
@@ -371,9 +517,19 @@ static void test_refusals(void)
 		0x02, 0x18, 0x01, 0x04, 'k', 'i', 'l', 'n', 0x0e, 'f', 'u', 'e', 'l', '_', 'e', 'x',
 		'h', 'a', 'u', 's', 't', 'e', 'd', 0x03, 0x7f, 0x00,
 	};
+	/* imports kiln.fuel_trap as [] -> [] */
+	static const uint8_t badtrap[] = {
+		HDR,
+		0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+		0x02, 0x12, 0x01, 0x04, 'k', 'i', 'l', 'n', 0x09, 'f', 'u', 'e', 'l', '_', 't', 'r',
+		'a', 'p', 0x00, 0x00,
+	};
 	check_refused_unchanged(twice, sizeof twice, "already exports \"__kiln_fuel\"");
 	check_refused_unchanged(badtype, sizeof badtype, "must be a function of type [] -> []");
 	check_refused_unchanged(badkind, sizeof badkind, "must be a function of type [] -> []");
+	check_refused_unchanged(badtrap, sizeof badtrap,
+				"\"kiln\".\"fuel_trap\" (import 0) must be a function of type "
+				"[i64] -> []");
 }
 
 /* A name section that does not parse is kept as it is. */
@@ -409,7 +565,8 @@ static void test_odd_label_names_kept(void)
 		0x01, 0x04, 0x01, 0x00, 0x01, 'f',
 		0x03, 0x02, 0xff, 0xff,
 	};
-	static const uint8_t want[] = {0x01, 0x04, 0x01, 0x01, 0x01, 'f', 0x03, 0x02, 0xff, 0xff};
+	/* function 0 became 2: two imports were added */
+	static const uint8_t want[] = {0x01, 0x04, 0x01, 0x02, 0x01, 'f', 0x03, 0x02, 0xff, 0xff};
 	struct kiln_wasm_module *m = NULL;
 	struct kiln_err err;
 	CU_ASSERT_EQUAL_FATAL(kiln_wasm_read(mod, sizeof mod, "l.wasm", &m, &err), KILN_OK);
@@ -434,7 +591,9 @@ void kiln_test_fuel(void)
 	CU_pSuite s = CU_add_suite("fuel", NULL, NULL);
 	CU_add_test(s, "static costs", test_static_costs);
 	CU_add_test(s, "added import, global, export", test_added_entities);
+	CU_add_test(s, "counter threaded through calls and returns", test_counter_threaded);
 	CU_add_test(s, "renumbering", test_renumbering);
+	CU_add_test(s, "wrappers", test_wrappers);
 	CU_add_test(s, "name section renumbered", test_name_section);
 	CU_add_test(s, "output validates", test_output_validates);
 	CU_add_test(s, "type and import added", test_type_and_import_added);

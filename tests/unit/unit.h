@@ -28,6 +28,7 @@
 	X(wasm_reader) \
 	X(wasm_writer) \
 	X(fuel) \
+	X(membase) \
 	X(memcap) \
 	X(wasi_args) \
 	X(wasi_stdio) \

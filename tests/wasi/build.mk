@@ -48,7 +48,7 @@ check-run: $(KILN_BIN) $(RT_LIB) $(RUN_LIB)
 
 # make bench: kiln run cold (compile + link + run) and warm (cached).
 .PHONY: bench-run
-bench: bench-run
+BENCH_EXTRA += bench-run
 bench-run: $(KILN_BIN) $(RT_LIB) $(RUN_LIB) $(BUILD)/wasi-c/proc_raise-sched_yield.wasm
 	@mkdir -p $(BUILD)/bench/run
 	@KILN=$(KILN_BIN) sh tests/run/bench.sh $(BUILD)/bench/run \

@@ -59,4 +59,16 @@
     drop
     ref.func $straight
     drop
-    call $straight))
+    call $straight)
+
+  ;; entry 8: two results, a return and a branch to the function's label
+  (func $multi (param $p i32) (result i32 i64)
+    local.get $p
+    if
+      i32.const 1
+      i64.const 2
+      return
+    end
+    i32.const 3
+    i64.const 4
+    br 0))
