@@ -549,6 +549,29 @@ out:
 	return rc;
 }
 
+/* Hand the fuel pass's charges to the glue's KILN_CHARGE (charge.c). */
+static int rewrite_charges(struct ctx *c)
+{
+	uint8_t *src = NULL;
+	size_t len = 0, outlen = 0;
+	char *out = NULL;
+	unsigned count = 0;
+	int rc;
+
+	if ((rc = read_file(c, temp_path(T_W2C_C), &src, &len)) != KILN_OK)
+		goto out;
+	if ((rc = kiln_charge_rewrite((const char *)src, len, &out, &outlen, &count, c->err)) !=
+	    KILN_OK)
+		goto out;
+	if (out != NULL)
+		rc = write_file(c, temp_path(T_W2C_C), out, outlen);
+	verbose(c, "%u fuel charges go through KILN_CHARGE", count);
+out:
+	free(out);
+	free(src);
+	return rc;
+}
+
 /*
  * wasm2c 1.0.32 initialises a funcref table entry from an element segment
  * with (char*)instance + module_offset, where module_offset is 0 for the
@@ -868,7 +891,7 @@ int kiln_compile_diag(const struct kiln_compile_opts *opts, FILE *diag, struct k
 	if ((rc = check_wasm2c(&c)) != KILN_OK)
 		goto out;
 	if ((rc = run_wasm2c(&c, m)) != KILN_OK || (rc = fix_wasm2c_output(&c)) != KILN_OK ||
-	    (rc = rewrite_membase(&c)) != KILN_OK)
+	    (rc = rewrite_membase(&c)) != KILN_OK || (rc = rewrite_charges(&c)) != KILN_OK)
 		goto out;
 
 	/* glue */

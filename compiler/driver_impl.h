@@ -194,6 +194,19 @@ int kiln_membase_rewrite(const char *src, size_t len, const char *header, size_t
 			 const char *instance_type, char **out, size_t *out_len, unsigned *count,
 			 struct kiln_err *err) __attribute__((warn_unused_result));
 
+/* ---- fuel charges (charge.c) ------------------------------------------- */
+
+/**
+ * Rewrite wasm2c 1.0.32's C (@src, @len bytes) so that each charge of the
+ * fuel pass, in the ten lines wasm2c prints for it, becomes one
+ * KILN_CHARGE(counter, cost, trap function, context) statement, which the
+ * glue defines per C compiler.  On success *@out (malloc'd, caller-owned,
+ * *@out_len bytes) is the new text and *@count the number of charges
+ * rewritten; when there is none, *@out is NULL.  Errors: KILN_ENOMEM.
+ */
+int kiln_charge_rewrite(const char *src, size_t len, char **out, size_t *out_len,
+			unsigned *count, struct kiln_err *err) __attribute__((warn_unused_result));
+
 /* ---- subprocesses (spawn.c) -------------------------------------------- */
 
 struct kiln_proc {

@@ -21,9 +21,10 @@
  *         local.get $f  i64.const COST  i64.sub  local.tee $f
  *         i64.const 0  i64.lt_s  if  local.get $f  call $fuel_trap  end
  *     a subtract and a branch on a register; kiln.fuel_trap (i64) -> []
- *     never returns (the glue tells the C compiler so, and that it is
- *     cold), so the slow path neither reloads anything nor weighs on
- *     inlining;
+ *     never returns (the glue declares it cold, not noreturn: see there),
+ *     so the slow path neither reloads anything nor weighs on inlining.
+ *     After wasm2c, compiler/charge.c turns each charge into the glue's
+ *     KILN_CHARGE, which clang gets with the test before the subtraction;
  *   - a call of a defined function passes $f and takes the rest back
  *     (local.get $f  call  local.set $f);
  *   - a call of an import, and call_indirect, store $f to $G before and

@@ -25,6 +25,27 @@ CHECKS += check-fuel
 check-fuel: $(FUEL_RUN_BIN)
 	@sh tests/run-suite.sh $(RESULTS) fuel $(FUEL_RUN_BIN)
 
+# The same with the objects compiled by clang, whose charges take the other
+# shape of the glue's KILN_CHARGE (compiler/charge.c).
+FUEL_CLANG_BIN := $(FUEL_DIR)/fuel-run-clang
+$(FUEL_DIR)/clang/plain.o: $(FUEL_DIR)/fuel_run.wasm $(KILN_BIN)
+	@mkdir -p $(dir $@)
+	$(call fuel_kiln,--name plain --no-fuel --cc clang)
+$(FUEL_DIR)/clang/fueled.o: $(FUEL_DIR)/fuel_run.wasm $(KILN_BIN)
+	@mkdir -p $(dir $@)
+	$(call fuel_kiln,--name fueled --cc clang)
+$(FUEL_DIR)/harness-clang.o: tests/fuel/harness.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KILN_CFLAGS) -DFUEL_SUITE='"fuel-clang"' -c $< -o $@
+$(FUEL_CLANG_BIN): $(FUEL_DIR)/harness-clang.o $(FUEL_DIR)/clang/plain.o \
+		$(FUEL_DIR)/clang/fueled.o $(RT_LIB)
+	$(CC) $(KILN_LDFLAGS) -Wl,--wrap=Z_kilnZ_fuel_exhausted \
+		-Wl,--wrap=Z_kilnZ_fuel_trap -o $@ $^ $(KILN_LDLIBS)
+
+CHECKS += check-fuel-clang
+check-fuel-clang: $(FUEL_CLANG_BIN)
+	@sh tests/run-suite.sh $(RESULTS) fuel-clang $(FUEL_CLANG_BIN)
+
 # What the charges cost at run time (not a test: numbers only); run by
 # tests/bench/run.sh, or alone with `make bench-fuel`.
 bench: $(FUEL_RUN_BIN)

@@ -7,7 +7,8 @@
  * fuel_exhausted for more, that a loop of N iterations costs exactly what
  * the static charges say, and that both builds compute the same results
  * (so renumbering kept every call on its target).
- * Ends with "fuel: N passed, M failed".
+ * Ends with "fuel: N passed, M failed" (FUEL_SUITE: the build whose
+ * objects clang compiled says "fuel-clang").
  *
  * The fueled object's calls of the runtime's kiln.fuel_exhausted and
  * kiln.fuel_trap go through __wrap_Z_kilnZ_fuel_exhausted and
@@ -43,6 +44,10 @@ static int64_t counter_seen;  /* the counter at the last fuel_exhausted */
 static int64_t trap_left;     /* what fuel_trap was told was left */
 
 #define REFILL 1000
+
+#ifndef FUEL_SUITE
+#define FUEL_SUITE "fuel"
+#endif
 
 static void check(int ok, const char *what)
 {
@@ -338,7 +343,7 @@ int main(int argc, char **argv)
 
 	if (kiln_engine_new(&cfg, &eng, &err) != KILN_OK ||
 	    kiln_instance_new(eng, &ext_plain, &grants, &plain, &err) != KILN_OK) {
-		printf("FAIL setting up: %s\nfuel: %u passed, 1 failed\n", err.msg, passed);
+		printf("FAIL setting up: %s\n" FUEL_SUITE ": %u passed, 1 failed\n", err.msg, passed);
 		goto out;
 	}
 	/* generated instantiate() zeroes __kiln_fuel, so the start function's
@@ -346,7 +351,7 @@ int main(int argc, char **argv)
 	 * instantiation budget */
 	reset_counts();
 	if (kiln_instance_new(eng, &ext_fueled, &grants, &fueled, &err) != KILN_OK) {
-		printf("FAIL instantiating the fueled module: %s\nfuel: %u passed, 1 failed\n",
+		printf("FAIL instantiating the fueled module: %s\n" FUEL_SUITE ": %u passed, 1 failed\n",
 		       err.msg, passed);
 		goto out;
 	}
@@ -365,7 +370,7 @@ int main(int argc, char **argv)
 	test_recursion();
 	test_count_cost();
 	test_same_results();
-	printf("fuel: %u passed, %u failed\n", passed, failed);
+	printf(FUEL_SUITE ": %u passed, %u failed\n", passed, failed);
 	rc = failed ? 1 : 0;
 out:
 	kiln_instance_free(plain);

@@ -29,6 +29,7 @@
 	X(wasm_writer) \
 	X(fuel) \
 	X(membase) \
+	X(charge) \
 	X(memcap) \
 	X(wasi_args) \
 	X(wasi_stdio) \
