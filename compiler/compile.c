@@ -696,7 +696,11 @@ static int find_include_dir(struct ctx *c, char *out, size_t size)
  * -fsignaling-nans so that gcc keeps x - 0.0, x * 1.0, x / 1.0, x / -1.0,
  * -0.0 - x and -1.0 * x, which wasm requires to turn a signalling NaN into
  * a quiet one (clang ignores the flag: the glue sets its equivalent with a
- * pragma); no -g and relative file names, so that
+ * pragma); -fno-semantic-interposition because the object is linked into
+ * its host, never interposed, and gcc otherwise keeps every call of an
+ * exported wasm2c function (the glue's trampolines call them) out of line
+ * under -fPIC, one more call and return on each host->wasm call (clang
+ * inlines them anyway); no -g and relative file names, so that
  * the object does not depend on the work directory.  wasm2c 1.0.32's output
  * does all its type punning through memcpy, so -fno-strict-aliasing is not
  * needed.  Warnings are the compiler's defaults: the generated C is not
@@ -713,6 +717,7 @@ static int run_cc(struct ctx *c)
 			"-fstack-clash-protection",
 			"-fno-optimize-sibling-calls",
 			"-fsignaling-nans",
+			"-fno-semantic-interposition",
 			iflag,
 			(char *)temp_base(T_GLUE),
 			"-o",
