@@ -114,15 +114,15 @@ void Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx)
 }
 
 /*
- * The overdraw path of kiln-compiled code (the glue routes the fuel pass's
- * kiln.fuel_trap here): it takes no instance, so that fueled functions need
- * not keep theirs live for it.  The code that ran out is either the called
- * instance's or a linked instance's drawing on this call's fuel (a holder);
- * either way the call's fuel is spent.  What the code had left goes to the
- * called instance's counter, for the accounting (a bias the timer added
- * meanwhile no longer matters: this is the end of the call), and the
- * holders keep nothing, so that collecting them afterwards finds none of
- * the fuel they last stored.
+ * The overdraw path of kiln-compiled code (kiln compile routes wasm2c's
+ * calls of the fuel pass's kiln.fuel_trap here): it takes no instance, so
+ * that fueled functions need not keep theirs live for it.  The code that
+ * ran out is either the called instance's or a linked instance's drawing
+ * on this call's fuel (a holder); either way the call's fuel is spent.
+ * What the code had left goes to the called instance's counter, for the
+ * accounting (a bias the timer added meanwhile no longer matters: this is
+ * the end of the call), and the holders keep nothing, so that collecting
+ * them afterwards finds none of the fuel they last stored.
  */
 void kiln_fuel_trap(uint64_t left)
 {

@@ -782,18 +782,21 @@ static ALWAYS_INLINE int invoke(struct kiln_instance *inst, const struct kiln_ex
 	int rc;
 
 	if ((rc = check_call(inst, fn, args, nargs, nresults, trusted, err)) != KILN_OK)
-		return rc;
-	if (__builtin_expect(nargs > SMALL_ARITY || nresults > SMALL_ARITY, 0))
-		return invoke_large(inst, fn, args, nargs, results, nresults, err);
+		goto out;
+	if (__builtin_expect(nargs > SMALL_ARITY || nresults > SMALL_ARITY, 0)) {
+		rc = invoke_large(inst, fn, args, nargs, results, nresults, err);
+		goto out;
+	}
 	for (size_t i = 0; i < nargs; i++)
 		raw_args[i] = args[i].of;
 	if ((rc = run_call(inst, fn, raw_args, raw_res, err)) != KILN_OK)
-		return rc;
+		goto out;
 	for (size_t i = 0; i < nresults; i++) {
 		results[i].type = (enum kiln_valtype)fn->types[fn->nparams + i];
 		results[i].of = raw_res[i];
 	}
-	return KILN_OK;
+out:
+	return rc;
 }
 
 int kiln_instance_invoke(struct kiln_instance *inst, const struct kiln_export_desc *fn,

@@ -10,7 +10,7 @@
  * Ends with "fuel: N passed, M failed".
  *
  * The fueled object's calls of the runtime's kiln.fuel_exhausted and
- * kiln.fuel_trap (which the glue sends to kiln_fuel_trap) go through
+ * kiln.fuel_trap (which kiln compile sends to kiln_fuel_trap) go through
  * __wrap_Z_kilnZ_fuel_exhausted and __wrap_kiln_fuel_trap below (linked
  * with -Wl,--wrap=...): they count them and record the counter each one
  * sees; the first can also bring in REFILL (as fuel held elsewhere would
