@@ -29,6 +29,9 @@
  *
  *     KILN_CHARGE(F, Cull, TRAP, CTX);
  *
+ * (KILN_CHARGE(F, Cull, KILN_CHARGE_TRAP, 0) for the fuel pass's own
+ * kiln.fuel_trap, which the glue sends to the runtime's kiln_fuel_trap:
+ * no instance kept live for a cold call; see compile.c's route_fuel_trap)
  * and the glue defines KILN_CHARGE per compiler.  The w2c_jA, w2c_jB and
  * w2c_iX of a charge sit above the wasm stack's height there (a charge is
  * stack-neutral), so nothing reads the values they no longer get.  Text
@@ -162,7 +165,14 @@ static bool charge_at(const struct line *l, FILE *out)
 		    !trap_line(l[8], ind + 2, a, name, ctx) || !line_is(l[9], ind, "}", NULL, NULL))
 			return false;
 	}
-	fprintf(out, "%*sKILN_CHARGE(%s, %sull, (*%s), %s);", (int)ind, "", f, c, name, ctx);
+	/* the fuel pass's own trap goes to the runtime's kiln_fuel_trap, which
+	 * needs no instance (compile.c's route_fuel_trap does the same for
+	 * calls outside charges) */
+	if (strcmp(name, "Z_kilnZ_fuel_trap") == 0 && strcmp(ctx, "instance->Z_kiln_instance") == 0)
+		fprintf(out, "%*sKILN_CHARGE(%s, %sull, KILN_CHARGE_TRAP, 0);", (int)ind, "", f, c);
+	else
+		fprintf(out, "%*sKILN_CHARGE(%s, %sull, (*%s), %s);", (int)ind, "", f, c, name,
+			ctx);
 	return true;
 }
 

@@ -513,6 +513,64 @@ out:
 	return rc;
 }
 
+/*
+ * Send the fuel pass's kiln.fuel_trap calls to the runtime's
+ * kiln_fuel_trap(left), which takes no instance (see runtime/fuel.c): the
+ * call wasm2c writes passes the import's context, which kept the instance
+ * live in every fueled function for a cold call, and compilers drop an
+ * instance that is only passed along (to recursive calls) only if nothing
+ * else reads it before inlining.  A call of another shape is left alone and
+ * reaches the runtime's Z_kilnZ_fuel_trap, which does the same.
+ */
+static const char w2c_fuel_trap[] = "(*Z_kilnZ_fuel_trap)(instance->Z_kiln_instance, ";
+static const char w2c_fuel_trap_fixed[] = "kiln_fuel_trap(";
+
+static int route_fuel_trap(struct ctx *c)
+{
+	const size_t n = sizeof w2c_fuel_trap - 1;
+	uint8_t *src = NULL;
+	char *out = NULL;
+	size_t len = 0, outlen = 0, pos = 0;
+	unsigned count = 0;
+	FILE *f = NULL;
+	int rc;
+
+	if ((rc = read_file(c, temp_path(T_W2C_C), &src, &len)) != KILN_OK)
+		goto out;
+	if (memmem(src, len, w2c_fuel_trap, n) == NULL)
+		goto out;
+	f = open_memstream(&out, &outlen);
+	if (f == NULL) {
+		rc = kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
+		goto out;
+	}
+	while (pos < len) {
+		const uint8_t *at = memmem(src + pos, len - pos, w2c_fuel_trap, n);
+		if (at == NULL) {
+			fwrite(src + pos, 1, len - pos, f);
+			break;
+		}
+		fwrite(src + pos, 1, (size_t)(at - (src + pos)), f);
+		fputs(w2c_fuel_trap_fixed, f);
+		pos = (size_t)(at - src) + n;
+		count++;
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		rc = kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
+		goto out;
+	}
+	f = NULL;
+	rc = write_file(c, temp_path(T_W2C_C), out, outlen);
+	verbose(c, "%u fuel_trap calls go to kiln_fuel_trap without the instance", count);
+out:
+	if (f != NULL)
+		fclose(f);
+	free(out);
+	free(src);
+	return rc;
+}
+
 /* Let the functions wasm2c wrote read their memory's base pointer once
  * (membase.c). */
 static int rewrite_membase(struct ctx *c)
@@ -719,7 +777,11 @@ static int find_include_dir(struct ctx *c, char *out, size_t size)
  * -fsignaling-nans so that gcc keeps x - 0.0, x * 1.0, x / 1.0, x / -1.0,
  * -0.0 - x and -1.0 * x, which wasm requires to turn a signalling NaN into
  * a quiet one (clang ignores the flag: the glue sets its equivalent with a
- * pragma); no -g and relative file names, so that
+ * pragma); -fno-semantic-interposition because the object is linked into
+ * its host, never interposed, and gcc otherwise keeps every call of an
+ * exported wasm2c function (the glue's trampolines call them) out of line
+ * under -fPIC, one more call and return on each host->wasm call (clang
+ * inlines them anyway); no -g and relative file names, so that
  * the object does not depend on the work directory.  wasm2c 1.0.32's output
  * does all its type punning through memcpy, so -fno-strict-aliasing is not
  * needed.  Warnings are the compiler's defaults: the generated C is not
@@ -736,6 +798,7 @@ static int run_cc(struct ctx *c)
 			"-fstack-clash-protection",
 			"-fno-optimize-sibling-calls",
 			"-fsignaling-nans",
+			"-fno-semantic-interposition",
 			iflag,
 			(char *)temp_base(T_GLUE),
 			"-o",
@@ -891,7 +954,8 @@ int kiln_compile_diag(const struct kiln_compile_opts *opts, FILE *diag, struct k
 	if ((rc = check_wasm2c(&c)) != KILN_OK)
 		goto out;
 	if ((rc = run_wasm2c(&c, m)) != KILN_OK || (rc = fix_wasm2c_output(&c)) != KILN_OK ||
-	    (rc = rewrite_membase(&c)) != KILN_OK || (rc = rewrite_charges(&c)) != KILN_OK)
+	    (rc = rewrite_membase(&c)) != KILN_OK || (rc = rewrite_charges(&c)) != KILN_OK ||
+	    (rc = route_fuel_trap(&c)) != KILN_OK)
 		goto out;
 
 	/* glue */

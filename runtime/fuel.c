@@ -32,6 +32,7 @@
 struct Z_kiln_instance_t;
 void Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx);
 void Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left);
+void kiln_fuel_trap(uint64_t left);
 
 static int64_t load(uint64_t *counter)
 {
@@ -112,6 +113,34 @@ void Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx)
 	kiln_rt_host_leave(t);
 }
 
+/*
+ * The overdraw path of kiln-compiled code (kiln compile routes wasm2c's
+ * calls of the fuel pass's kiln.fuel_trap here): it takes no instance, so
+ * that fueled functions need not keep theirs live for it.  The code that
+ * ran out is either the called instance's or a linked instance's drawing
+ * on this call's fuel (a holder); either way the call's fuel is spent.
+ * What the code had left goes to the called instance's counter, for the
+ * accounting (a bias the timer added meanwhile no longer matters: this is
+ * the end of the call), and the holders keep nothing, so that collecting
+ * them afterwards finds none of the fuel they last stored.
+ */
+void kiln_fuel_trap(uint64_t left)
+{
+	struct kiln_thread *t = &kiln_rt_thread;
+	struct kiln_frame *f = t->frame;
+
+	if (f == NULL)
+		kiln_rt_misuse("fuel_trap called outside any call into wasm");
+	for (unsigned i = 0; i < f->nholders; i++)
+		if (f->holders[i]->fuel != NULL)
+			store(f->holders[i]->fuel, 0);
+	if (f->inst->fuel != NULL)
+		store(f->inst->fuel, (int64_t)left);
+	kiln_rt_trap(t, kiln_rt_interrupted(t) ? KILN_TRAP_DEADLINE : KILN_TRAP_FUEL);
+}
+
+/* kiln.fuel_trap with its context, as wasm2c calls imports: for objects
+ * whose glue predates kiln_fuel_trap. */
 void Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left)
 {
 	struct kiln_instance *x = (struct kiln_instance *)ctx;

@@ -672,18 +672,19 @@ static ALWAYS_INLINE int call_body(struct kiln_thread *t, struct kiln_instance *
 	enum kiln_trap_kind kind;
 	uint64_t t0 = 0;
 	int64_t budget = 0, before = 0, left;
+	uint64_t *fuel = inst->fuel;
 	bool reentered = false;
 
 	frame_init(t, &f, inst);
-	if (inst->fuel != NULL) {
+	if (fuel != NULL) {
 		/* A host function re-entering an instance already running on
 		 * this thread shares the outer call's fuel. */
 		if (!outermost && running_here(t, inst)) {
 			reentered = true;
-			before = kiln_rt_fuel_unbias((int64_t)*inst->fuel);
+			before = kiln_rt_fuel_unbias((int64_t)*fuel);
 		} else {
 			budget = inst->fuel_per_call;
-			*inst->fuel = (uint64_t)budget;
+			*fuel = (uint64_t)budget;
 		}
 	}
 	if (__builtin_expect(inst->precise_wall_time, 0))
@@ -693,8 +694,8 @@ static ALWAYS_INLINE int call_body(struct kiln_thread *t, struct kiln_instance *
 	add_wall(inst, &f, t0);
 	__atomic_store_n(&inst->stats.calls, inst->stats.calls + 1, __ATOMIC_RELAXED);
 
-	if (inst->fuel != NULL) {
-		left = (int64_t)*inst->fuel;
+	if (fuel != NULL) {
+		left = (int64_t)*fuel;
 		if (__builtin_expect(left < 0 || f.nholders != 0, 0)) {
 			left = kiln_rt_fuel_unbias(left) + kiln_rt_fuel_collect(&f);
 			if (left < 0)
@@ -706,7 +707,7 @@ static ALWAYS_INLINE int call_body(struct kiln_thread *t, struct kiln_instance *
 			/* Fuel left in a counter belongs to the call that is
 			 * over: code of this instance run through a link must
 			 * draw on its caller's budget. */
-			*inst->fuel = 0;
+			*fuel = 0;
 			inst->fuel_left = left;
 			add_fuel(inst, budget - left);
 		}
@@ -741,25 +742,22 @@ static ALWAYS_INLINE int run_call(struct kiln_instance *inst, const struct kiln_
 	return call_body(t, inst, fn, args, results, true, err);
 }
 
-static ALWAYS_INLINE int invoke(struct kiln_instance *inst, const struct kiln_export_desc *fn,
-				 const struct kiln_val *args, size_t nargs,
-				 struct kiln_val *results, size_t nresults, bool trusted,
-				 struct kiln_err *err)
+/* invoke() for more than SMALL_ARITY arguments or results: raw values on
+ * the heap.  Out of line, so that the common case keeps no heap pointers
+ * live across the call. */
+static __attribute__((noinline)) int invoke_large(struct kiln_instance *inst,
+						   const struct kiln_export_desc *fn,
+						   const struct kiln_val *args, size_t nargs,
+						   struct kiln_val *results, size_t nresults,
+						   struct kiln_err *err)
 {
-	union kiln_raw small_args[SMALL_ARITY], small_res[SMALL_ARITY];
-	union kiln_raw *raw_args = small_args, *raw_res = small_res;
+	union kiln_raw *raw_args = malloc((nargs + 1) * sizeof *raw_args);
+	union kiln_raw *raw_res = malloc((nresults + 1) * sizeof *raw_res);
 	int rc;
 
-	if ((rc = check_call(inst, fn, args, nargs, nresults, trusted, err)) != KILN_OK)
-		return rc;
-	if (__builtin_expect(nargs > SMALL_ARITY || nresults > SMALL_ARITY, 0)) {
-		raw_args = malloc((nargs + 1) * sizeof *raw_args);
-		raw_res = malloc((nresults + 1) * sizeof *raw_res);
-		if (raw_args == NULL || raw_res == NULL) {
-			rc = kiln_err_set(err, KILN_ENOMEM, "cannot allocate %zu arguments",
-					  nargs);
-			goto out;
-		}
+	if (raw_args == NULL || raw_res == NULL) {
+		rc = kiln_err_set(err, KILN_ENOMEM, "cannot allocate %zu arguments", nargs);
+		goto out;
 	}
 	for (size_t i = 0; i < nargs; i++)
 		raw_args[i] = args[i].of;
@@ -770,10 +768,34 @@ static ALWAYS_INLINE int invoke(struct kiln_instance *inst, const struct kiln_ex
 		results[i].of = raw_res[i];
 	}
 out:
-	if (raw_args != small_args)
-		free(raw_args);
-	if (raw_res != small_res)
-		free(raw_res);
+	free(raw_args);
+	free(raw_res);
+	return rc;
+}
+
+static ALWAYS_INLINE int invoke(struct kiln_instance *inst, const struct kiln_export_desc *fn,
+				 const struct kiln_val *args, size_t nargs,
+				 struct kiln_val *results, size_t nresults, bool trusted,
+				 struct kiln_err *err)
+{
+	union kiln_raw raw_args[SMALL_ARITY], raw_res[SMALL_ARITY];
+	int rc;
+
+	if ((rc = check_call(inst, fn, args, nargs, nresults, trusted, err)) != KILN_OK)
+		goto out;
+	if (__builtin_expect(nargs > SMALL_ARITY || nresults > SMALL_ARITY, 0)) {
+		rc = invoke_large(inst, fn, args, nargs, results, nresults, err);
+		goto out;
+	}
+	for (size_t i = 0; i < nargs; i++)
+		raw_args[i] = args[i].of;
+	if ((rc = run_call(inst, fn, raw_args, raw_res, err)) != KILN_OK)
+		goto out;
+	for (size_t i = 0; i < nresults; i++) {
+		results[i].type = (enum kiln_valtype)fn->types[fn->nparams + i];
+		results[i].of = raw_res[i];
+	}
+out:
 	return rc;
 }
 

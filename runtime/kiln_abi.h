@@ -25,7 +25,9 @@
 /** Import module and functions of the fuel pass: fuel_exhausted ([] -> [])
  * when a counter it reloads is at or below zero (the runtime may bring in
  * fuel, or traps), fuel_trap ([i64] -> [], never returns) when a charge
- * takes the counter below zero, with what is left. */
+ * takes the counter below zero, with what is left.  kiln compile turns
+ * wasm2c's calls of fuel_trap into calls of kiln_fuel_trap (libkiln-rt),
+ * which takes no instance: the runtime finds the call from its thread. */
 #define KILN_HOST_MODULE "kiln"
 #define KILN_FUEL_EXHAUSTED "fuel_exhausted"
 #define KILN_FUEL_TRAP "fuel_trap"

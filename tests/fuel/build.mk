@@ -1,6 +1,6 @@
 # tests/fuel/ — the fuel pass at run time (suite check-fuel): fuel_run.wat
 # through `kiln compile` without (--no-fuel) and with the pass, linked with
-# libkiln-rt.  The harness wraps kiln.fuel_exhausted and kiln.fuel_trap
+# libkiln-rt.  The harness wraps kiln.fuel_exhausted and kiln_fuel_trap
 # (-Wl,--wrap) to watch the calls the generated code makes.
 FUEL_DIR      := $(BUILD)/fuel/$(FLAVOR)
 FUEL_RUN_BIN  := $(FUEL_DIR)/fuel-run
@@ -17,9 +17,10 @@ $(FUEL_DIR)/plain.o: $(FUEL_DIR)/fuel_run.wasm $(KILN_BIN)
 $(FUEL_DIR)/fueled.o: $(FUEL_DIR)/fuel_run.wasm $(KILN_BIN)
 	$(call fuel_kiln,--name fueled)
 
+# The harness counts the runtime's fuel_exhausted and kiln_fuel_trap calls.
+FUEL_WRAP := -Wl,--wrap=Z_kilnZ_fuel_exhausted -Wl,--wrap=kiln_fuel_trap
 $(FUEL_RUN_BIN): $(OBJ)/tests/fuel/harness.o $(FUEL_DIR)/plain.o $(FUEL_DIR)/fueled.o $(RT_LIB)
-	$(CC) $(KILN_LDFLAGS) -Wl,--wrap=Z_kilnZ_fuel_exhausted \
-		-Wl,--wrap=Z_kilnZ_fuel_trap -o $@ $^ $(KILN_LDLIBS)
+	$(CC) $(KILN_LDFLAGS) $(FUEL_WRAP) -o $@ $^ $(KILN_LDLIBS)
 
 CHECKS += check-fuel
 check-fuel: $(FUEL_RUN_BIN)
@@ -39,8 +40,7 @@ $(FUEL_DIR)/harness-clang.o: tests/fuel/harness.c
 	$(CC) $(KILN_CFLAGS) -DFUEL_SUITE='"fuel-clang"' -c $< -o $@
 $(FUEL_CLANG_BIN): $(FUEL_DIR)/harness-clang.o $(FUEL_DIR)/clang/plain.o \
 		$(FUEL_DIR)/clang/fueled.o $(RT_LIB)
-	$(CC) $(KILN_LDFLAGS) -Wl,--wrap=Z_kilnZ_fuel_exhausted \
-		-Wl,--wrap=Z_kilnZ_fuel_trap -o $@ $^ $(KILN_LDLIBS)
+	$(CC) $(KILN_LDFLAGS) $(FUEL_WRAP) -o $@ $^ $(KILN_LDLIBS)
 
 CHECKS += check-fuel-clang
 check-fuel-clang: $(FUEL_CLANG_BIN)

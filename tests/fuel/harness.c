@@ -11,12 +11,12 @@
  * objects clang compiled says "fuel-clang").
  *
  * The fueled object's calls of the runtime's kiln.fuel_exhausted and
- * kiln.fuel_trap go through __wrap_Z_kilnZ_fuel_exhausted and
- * __wrap_Z_kilnZ_fuel_trap below (linked with -Wl,--wrap=...): they count
- * them and record the counter each one sees; the first can also bring in
- * REFILL (as fuel held elsewhere would be) before handing over to the
- * runtime's own, which keeps what it finds at or above zero and traps with
- * "fuel exhausted" below.
+ * kiln.fuel_trap (which kiln compile sends to kiln_fuel_trap) go through
+ * __wrap_Z_kilnZ_fuel_exhausted and __wrap_kiln_fuel_trap below (linked
+ * with -Wl,--wrap=...): they count them and record the counter each one
+ * sees; the first can also bring in REFILL (as fuel held elsewhere would
+ * be) before handing over to the runtime's own, which keeps what it finds
+ * at or above zero and traps with "fuel exhausted" below.
  *
  * `fuel-run --bench` instead times both builds (for `make bench`).
  */
@@ -75,10 +75,8 @@ static int64_t *counter(void)
 struct Z_kiln_instance_t;
 void __wrap_Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx);
 void __real_Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx);
-void __wrap_Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left)
-	__attribute__((noreturn));
-void __real_Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left)
-	__attribute__((noreturn));
+void __wrap_kiln_fuel_trap(uint64_t left) __attribute__((noreturn));
+void __real_kiln_fuel_trap(uint64_t left) __attribute__((noreturn));
 
 void __wrap_Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx)
 {
@@ -92,11 +90,11 @@ void __wrap_Z_kilnZ_fuel_exhausted(struct Z_kiln_instance_t *ctx)
 	__real_Z_kilnZ_fuel_exhausted(ctx);
 }
 
-void __wrap_Z_kilnZ_fuel_trap(struct Z_kiln_instance_t *ctx, uint64_t left)
+void __wrap_kiln_fuel_trap(uint64_t left)
 {
 	trap_calls++;
 	trap_left = (int64_t)left;
-	__real_Z_kilnZ_fuel_trap(ctx, left);
+	__real_kiln_fuel_trap(left);
 }
 
 static int call(struct kiln_instance *inst, const char *name, uint64_t *out, int nargs,

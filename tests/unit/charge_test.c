@@ -51,11 +51,11 @@ static void test_charges(void)
 		"static u32 w2c_f(Z_m_instance_t* instance, u32 w2c_p0, u64 w2c_p1) {\n"
 		"  u32 w2c_i0, w2c_i1;\n"
 		"  u64 w2c_j0, w2c_j1, w2c_j2;\n"
-		"  KILN_CHARGE(w2c_p1, 11ull, (*Z_kilnZ_fuel_trap), instance->Z_kiln_instance);\n"
+		"  KILN_CHARGE(w2c_p1, 11ull, KILN_CHARGE_TRAP, 0);\n"
 		"  w2c_l2: ;\n"
 		"  w2c_j0 = w2c_p1;\n"
 		"  while (1) {\n"
-		"    KILN_CHARGE(w2c_p1, 133ull, (*Z_kilnZ_fuel_trap), instance->Z_kiln_instance);\n"
+		"    KILN_CHARGE(w2c_p1, 133ull, KILN_CHARGE_TRAP, 0);\n"
 		"    w2c_i0 = w2c_p0;\n"
 		"    if (w2c_i0) {continue;}\n"
 		"  }\n"
@@ -82,10 +82,33 @@ static void test_at_end(void)
 	out = rewrite(text, &count);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
 	CU_ASSERT_STRING_EQUAL(
-		out, "x;\n  KILN_CHARGE(w2c_l5, 7ull, (*Z_kilnZ_fuel_trap), instance->Z_kiln_instance);");
+		out, "x;\n  KILN_CHARGE(w2c_l5, 7ull, KILN_CHARGE_TRAP, 0);");
 	CU_ASSERT_EQUAL(count, 1);
 	free(out);
 	free(text);
+}
+
+/* A charge whose trap is not the fuel pass's kiln.fuel_trap through the
+ * instance keeps its own trap and context. */
+static void test_other_trap(void)
+{
+	static const char src[] = "  w2c_j0 = w2c_p1;\n"
+				  "  w2c_j1 = 3ull;\n"
+				  "  w2c_j0 -= w2c_j1;\n"
+				  "  w2c_p1 = w2c_j0;\n"
+				  "  w2c_j1 = 0ull;\n"
+				  "  w2c_i0 = (u64)((s64)w2c_j0 < (s64)w2c_j1);\n"
+				  "  if (w2c_i0) {\n"
+				  "    w2c_j0 = w2c_p1;\n"
+				  "    (*Z_otherZ_trap)(instance->Z_other_instance, w2c_j0);\n"
+				  "  }\n";
+	unsigned count = 0;
+	char *out = rewrite(src, &count);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_STRING_EQUAL(
+		out, "  KILN_CHARGE(w2c_p1, 3ull, (*Z_otherZ_trap), instance->Z_other_instance);\n");
+	CU_ASSERT_EQUAL(count, 1);
+	free(out);
 }
 
 /* Anything that differs from a charge in one place is left as it is: a
@@ -136,5 +159,6 @@ void kiln_test_charge(void)
 	CU_pSuite s = CU_add_suite("charge", NULL, NULL);
 	CU_add_test(s, "charges become KILN_CHARGE", test_charges);
 	CU_add_test(s, "a charge at the end of the text", test_at_end);
+	CU_add_test(s, "another trap keeps its own call", test_other_trap);
 	CU_add_test(s, "anything else is left alone", test_left_alone);
 }
