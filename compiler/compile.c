@@ -525,47 +525,68 @@ out:
 static const char w2c_fuel_trap[] = "(*Z_kilnZ_fuel_trap)(instance->Z_kiln_instance, ";
 static const char w2c_fuel_trap_fixed[] = "kiln_fuel_trap(";
 
-static int route_fuel_trap(struct ctx *c)
-{
-	const size_t n = sizeof w2c_fuel_trap - 1;
-	uint8_t *src = NULL;
-	char *out = NULL;
-	size_t len = 0, outlen = 0, pos = 0;
-	unsigned count = 0;
-	FILE *f = NULL;
-	int rc;
+/* One literal replacement in wasm2c's output. */
+struct w2c_subst {
+	const char *from, *to; /* byte strings: wasm2c copies names into comments */
+	size_t count;	       /* out: how many were replaced */
+};
 
-	if ((rc = read_file(c, temp_path(T_W2C_C), &src, &len)) != KILN_OK)
-		goto out;
-	if (memmem(src, len, w2c_fuel_trap, n) == NULL)
-		goto out;
-	f = open_memstream(&out, &outlen);
-	if (f == NULL) {
-		rc = kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
-		goto out;
-	}
+/* Replace every occurrence of each @subs[i].from in @src by its .to,
+ * leftmost first, counting them.  *@out (malloc'd, the caller frees it) is
+ * the result; returns the status. */
+static int w2c_replace(struct ctx *c, const uint8_t *src, size_t len, struct w2c_subst *subs,
+		       size_t nsubs, char **out, size_t *outlen)
+{
+	FILE *f = open_memstream(out, outlen);
+	size_t pos = 0;
+
+	if (f == NULL)
+		return kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
 	while (pos < len) {
-		const uint8_t *at = memmem(src + pos, len - pos, w2c_fuel_trap, n);
+		const uint8_t *at = NULL;
+		struct w2c_subst *hit = NULL;
+		for (size_t i = 0; i < nsubs; i++) {
+			const uint8_t *m = memmem(src + pos, len - pos, subs[i].from,
+						  strlen(subs[i].from));
+			if (m != NULL && (at == NULL || m < at)) {
+				at = m;
+				hit = &subs[i];
+			}
+		}
 		if (at == NULL) {
 			fwrite(src + pos, 1, len - pos, f);
 			break;
 		}
 		fwrite(src + pos, 1, (size_t)(at - (src + pos)), f);
-		fputs(w2c_fuel_trap_fixed, f);
-		pos = (size_t)(at - src) + n;
-		count++;
+		fputs(hit->to, f);
+		pos = (size_t)(at - src) + strlen(hit->from);
+		hit->count++;
 	}
 	if (fclose(f) != 0) {
-		f = NULL;
-		rc = kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
-		goto out;
+		free(*out);
+		*out = NULL;
+		return kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
 	}
-	f = NULL;
+	return KILN_OK;
+}
+
+static int route_fuel_trap(struct ctx *c)
+{
+	struct w2c_subst sub = {w2c_fuel_trap, w2c_fuel_trap_fixed, 0};
+	uint8_t *src = NULL;
+	char *out = NULL;
+	size_t len = 0, outlen = 0;
+	int rc;
+
+	if ((rc = read_file(c, temp_path(T_W2C_C), &src, &len)) != KILN_OK)
+		goto out;
+	if (memmem(src, len, w2c_fuel_trap, sizeof w2c_fuel_trap - 1) == NULL)
+		goto out;
+	if ((rc = w2c_replace(c, src, len, &sub, 1, &out, &outlen)) != KILN_OK)
+		goto out;
 	rc = write_file(c, temp_path(T_W2C_C), out, outlen);
-	verbose(c, "%u fuel_trap calls go to kiln_fuel_trap without the instance", count);
+	verbose(c, "%zu fuel_trap calls go to kiln_fuel_trap without the instance", sub.count);
 out:
-	if (f != NULL)
-		fclose(f);
 	free(out);
 	free(src);
 	return rc;
@@ -659,64 +680,34 @@ _Static_assert(sizeof w2c_init_order == sizeof w2c_init_fixed, "swapped in place
 
 static int fix_wasm2c_output(struct ctx *c)
 {
-	const size_t elem_len = sizeof w2c_elem_line - 1, off_len = sizeof w2c_offsetof - 1;
+	struct w2c_subst subs[] = {
+		{w2c_elem_line, w2c_elem_fixed, 0},
+		{w2c_offsetof, w2c_offsetof_fixed, 0},
+	};
 	uint8_t *src = NULL;
 	char *out = NULL, *order;
-	size_t len = 0, outlen = 0, pos = 0, helpers = 0, imports = 0;
-	FILE *f = NULL;
+	size_t len = 0, outlen = 0;
 	int rc;
 
-	if ((rc = read_file(c, temp_path(T_W2C_C), &src, &len)) != KILN_OK)
+	if ((rc = read_file(c, temp_path(T_W2C_C), &src, &len)) != KILN_OK ||
+	    (rc = w2c_replace(c, src, len, subs, 2, &out, &outlen)) != KILN_OK)
 		goto out;
-	f = open_memstream(&out, &outlen);
-	if (f == NULL) {
-		rc = kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
-		goto out;
-	}
-	/* byte strings, not C strings: wasm2c copies names into comments */
-	while (pos < len) {
-		const uint8_t *a = memmem(src + pos, len - pos, w2c_elem_line, elem_len);
-		const uint8_t *b = memmem(src + pos, len - pos, w2c_offsetof, off_len);
-		const uint8_t *at = a != NULL && (b == NULL || a < b) ? a : b;
-		if (at == NULL) {
-			fwrite(src + pos, 1, len - pos, f);
-			break;
-		}
-		fwrite(src + pos, 1, (size_t)(at - (src + pos)), f);
-		if (at == a) {
-			fputs(w2c_elem_fixed, f);
-			pos = (size_t)(at - src) + elem_len;
-			helpers++;
-		} else {
-			fputs(w2c_offsetof_fixed, f);
-			pos = (size_t)(at - src) + off_len;
-			imports++;
-		}
-	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		rc = kiln_err_set(c->err, KILN_ENOMEM, "%s: out of memory", c->in);
-		goto out;
-	}
-	f = NULL;
-	if (helpers != 1) {
+	if (subs[0].count != 1) {
 		rc = kiln_err_set(c->err, KILN_EINTERNAL,
 				  "%s: wasm2c's output has %zu funcref_table_init bodies of the "
 				  "form kiln knows, expected 1 (is it wasm2c %s?)",
-				  c->in, helpers, KILN_WASM2C_VERSION);
+				  c->in, subs[0].count, KILN_WASM2C_VERSION);
 		goto out;
 	}
-	if (imports != 0)
+	if (subs[1].count != 0)
 		verbose(c, "wasm2c output: %zu imported functions in element segments get their "
 			   "context",
-			imports);
+			subs[1].count);
 	order = memmem(out, outlen, w2c_init_order, sizeof w2c_init_order - 1);
 	if (order != NULL)
 		memcpy(order, w2c_init_fixed, sizeof w2c_init_fixed - 1);
 	rc = write_file(c, temp_path(T_W2C_C), out, outlen);
 out:
-	if (f != NULL)
-		fclose(f);
 	free(out);
 	free(src);
 	return rc;
