@@ -570,36 +570,28 @@ static int w2c_replace(struct ctx *c, const uint8_t *src, size_t len, struct w2c
 	return KILN_OK;
 }
 
-static int route_fuel_trap(struct ctx *c)
+static int route_fuel_trap(struct ctx *c, const uint8_t *src, size_t len, char **out,
+			   size_t *outlen)
 {
 	struct w2c_subst sub = {w2c_fuel_trap, w2c_fuel_trap_fixed, 0};
-	uint8_t *src = NULL;
-	char *out = NULL;
-	size_t len = 0, outlen = 0;
 	int rc;
 
-	if ((rc = read_file(c, temp_path(T_W2C_C), &src, &len)) != KILN_OK)
-		goto out;
 	if (memmem(src, len, w2c_fuel_trap, sizeof w2c_fuel_trap - 1) == NULL)
-		goto out;
-	if ((rc = w2c_replace(c, src, len, &sub, 1, &out, &outlen)) != KILN_OK)
-		goto out;
-	rc = write_file(c, temp_path(T_W2C_C), out, outlen);
-	verbose(c, "%zu fuel_trap calls go to kiln_fuel_trap without the instance", sub.count);
-out:
-	free(out);
-	free(src);
+		return KILN_OK;
+	if ((rc = w2c_replace(c, src, len, &sub, 1, out, outlen)) == KILN_OK)
+		verbose(c, "%zu fuel_trap calls go to kiln_fuel_trap without the instance",
+			sub.count);
 	return rc;
 }
 
 /* Let the functions wasm2c wrote read their memory's base pointer once
  * (membase.c). */
-static int rewrite_membase(struct ctx *c)
+static int rewrite_membase(struct ctx *c, const uint8_t *src, size_t len, char **out,
+			   size_t *outlen)
 {
-	uint8_t *src = NULL, *hdr = NULL;
-	size_t len = 0, hlen = 0, outlen = 0;
-	char *out = NULL, *mod = NULL, type[KILN_NAME_MAX * 3 + 32];
-	size_t modlen = 0;
+	uint8_t *hdr = NULL;
+	size_t hlen = 0, modlen = 0;
+	char *mod = NULL, type[KILN_NAME_MAX * 3 + 32];
 	unsigned count = 0;
 	FILE *f;
 	int rc;
@@ -611,43 +603,26 @@ static int rewrite_membase(struct ctx *c)
 		goto out;
 	}
 	snprintf(type, sizeof type, "Z_%s_instance_t", mod);
-	if ((rc = read_file(c, temp_path(T_W2C_C), &src, &len)) != KILN_OK ||
-	    (rc = read_file(c, temp_path(T_W2C_H), &hdr, &hlen)) != KILN_OK)
+	if ((rc = read_file(c, temp_path(T_W2C_H), &hdr, &hlen)) != KILN_OK)
 		goto out;
-	if ((rc = kiln_membase_rewrite((const char *)src, len, (const char *)hdr, hlen, type, &out,
-				       &outlen, &count, c->err)) != KILN_OK)
+	if ((rc = kiln_membase_rewrite((const char *)src, len, (const char *)hdr, hlen, type, out,
+				       outlen, &count, c->err)) != KILN_OK)
 		goto out;
-	if (out != NULL)
-		rc = write_file(c, temp_path(T_W2C_C), out, outlen);
 	verbose(c, "%u loads and stores go through a base pointer held in a local", count);
 out:
-	free(out);
 	free(mod);
-	free(src);
 	free(hdr);
 	return rc;
 }
 
 /* Hand the fuel pass's charges to the glue's KILN_CHARGE (charge.c). */
-static int rewrite_charges(struct ctx *c)
+static int rewrite_charges(struct ctx *c, const uint8_t *src, size_t len, char **out,
+			   size_t *outlen)
 {
-	uint8_t *src = NULL;
-	size_t len = 0, outlen = 0;
-	char *out = NULL;
 	unsigned count = 0;
-	int rc;
-
-	if ((rc = read_file(c, temp_path(T_W2C_C), &src, &len)) != KILN_OK)
-		goto out;
-	if ((rc = kiln_charge_rewrite((const char *)src, len, &out, &outlen, &count, c->err)) !=
-	    KILN_OK)
-		goto out;
-	if (out != NULL)
-		rc = write_file(c, temp_path(T_W2C_C), out, outlen);
-	verbose(c, "%u fuel charges go through KILN_CHARGE", count);
-out:
-	free(out);
-	free(src);
+	int rc = kiln_charge_rewrite((const char *)src, len, out, outlen, &count, c->err);
+	if (rc == KILN_OK)
+		verbose(c, "%u fuel charges go through KILN_CHARGE", count);
 	return rc;
 }
 
@@ -678,38 +653,67 @@ static const char w2c_init_order[] = "  init_memories(instance);\n  init_tables(
 static const char w2c_init_fixed[] = "  init_tables(instance);\n  init_memories(instance);\n";
 _Static_assert(sizeof w2c_init_order == sizeof w2c_init_fixed, "swapped in place");
 
-static int fix_wasm2c_output(struct ctx *c)
+static int fix_wasm2c_output(struct ctx *c, const uint8_t *src, size_t len, char **out,
+			     size_t *outlen)
 {
 	struct w2c_subst subs[] = {
 		{w2c_elem_line, w2c_elem_fixed, 0},
 		{w2c_offsetof, w2c_offsetof_fixed, 0},
 	};
-	uint8_t *src = NULL;
-	char *out = NULL, *order;
-	size_t len = 0, outlen = 0;
+	char *order;
 	int rc;
 
-	if ((rc = read_file(c, temp_path(T_W2C_C), &src, &len)) != KILN_OK ||
-	    (rc = w2c_replace(c, src, len, subs, 2, &out, &outlen)) != KILN_OK)
-		goto out;
-	if (subs[0].count != 1) {
-		rc = kiln_err_set(c->err, KILN_EINTERNAL,
-				  "%s: wasm2c's output has %zu funcref_table_init bodies of the "
-				  "form kiln knows, expected 1 (is it wasm2c %s?)",
-				  c->in, subs[0].count, KILN_WASM2C_VERSION);
-		goto out;
-	}
+	if ((rc = w2c_replace(c, src, len, subs, 2, out, outlen)) != KILN_OK)
+		return rc;
+	if (subs[0].count != 1)
+		return kiln_err_set(c->err, KILN_EINTERNAL,
+				    "%s: wasm2c's output has %zu funcref_table_init bodies of the "
+				    "form kiln knows, expected 1 (is it wasm2c %s?)",
+				    c->in, subs[0].count, KILN_WASM2C_VERSION);
 	if (subs[1].count != 0)
 		verbose(c, "wasm2c output: %zu imported functions in element segments get their "
 			   "context",
 			subs[1].count);
-	order = memmem(out, outlen, w2c_init_order, sizeof w2c_init_order - 1);
+	order = memmem(*out, *outlen, w2c_init_order, sizeof w2c_init_order - 1);
 	if (order != NULL)
 		memcpy(order, w2c_init_fixed, sizeof w2c_init_fixed - 1);
-	rc = write_file(c, temp_path(T_W2C_C), out, outlen);
+	return KILN_OK;
+}
+
+/*
+ * What kiln changes in wasm2c's output, in this order, read and written
+ * once: each pass makes a new text (*out, malloc'd) or leaves *out NULL
+ * when it has nothing to change.
+ */
+typedef int w2c_pass(struct ctx *c, const uint8_t *src, size_t len, char **out, size_t *outlen);
+static w2c_pass *const w2c_passes[] = {fix_wasm2c_output, rewrite_membase, rewrite_charges,
+				       route_fuel_trap};
+
+static int rewrite_wasm2c_output(struct ctx *c)
+{
+	uint8_t *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = read_file(c, temp_path(T_W2C_C), &text, &len)) != KILN_OK)
+		goto out;
+	for (size_t i = 0; i < sizeof w2c_passes / sizeof w2c_passes[0]; i++) {
+		char *next = NULL;
+		size_t nlen = 0;
+		rc = w2c_passes[i](c, text, len, &next, &nlen);
+		if (rc != KILN_OK) {
+			free(next);
+			goto out;
+		}
+		if (next != NULL) {
+			free(text);
+			text = (uint8_t *)next;
+			len = nlen;
+		}
+	}
+	rc = write_file(c, temp_path(T_W2C_C), text, len);
 out:
-	free(out);
-	free(src);
+	free(text);
 	return rc;
 }
 
@@ -944,9 +948,7 @@ int kiln_compile_diag(const struct kiln_compile_opts *opts, FILE *diag, struct k
 		goto out;
 	if ((rc = check_wasm2c(&c)) != KILN_OK)
 		goto out;
-	if ((rc = run_wasm2c(&c, m)) != KILN_OK || (rc = fix_wasm2c_output(&c)) != KILN_OK ||
-	    (rc = rewrite_membase(&c)) != KILN_OK || (rc = rewrite_charges(&c)) != KILN_OK ||
-	    (rc = route_fuel_trap(&c)) != KILN_OK)
+	if ((rc = run_wasm2c(&c, m)) != KILN_OK || (rc = rewrite_wasm2c_output(&c)) != KILN_OK)
 		goto out;
 
 	/* glue */
