@@ -31,7 +31,7 @@ hostile() {
 mkwasm "$T/t.wasm" 4000
 expect_ok "push an artifact to tamper with" "$T/o" push --store "$T/s-push" "$T/t.wasm" "$PLAIN/kiln/tamper:1"
 data=$(find "$PLAIN_DIR/storage" -path "*/blobs/sha256/*/$(sha "$T/t.wasm" | cut -c8-)/data")
-printf 'Z' | dd of="$data" bs=1 seek=2000 conv=notrunc 2>/dev/null
+flipbyte "$data" 2000
 hostile "tampered blob" "wasm layer digest mismatch: expected $(sha "$T/t.wasm"), got sha256:" "$PLAIN/kiln/tamper:1"
 
 # Controls: the fake registry's good artifact pulls, into another store.

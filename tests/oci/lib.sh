@@ -37,6 +37,14 @@ mkwasm() {
 	  head -c "$2" /dev/urandom; } >"$1"
 }
 
+# flipbyte FILE OFFSET: invert every bit of the byte at OFFSET, so FILE is
+# damaged whatever that byte held (writing a fixed byte into random data
+# leaves it unchanged one time in 256).
+flipbyte() {
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "\\$(printf %o $((b ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 # sha FILE: "sha256:<hex>" of FILE.
 sha() { echo "sha256:$(sha256sum "$1" | cut -c1-64)"; }
 

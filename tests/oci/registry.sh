@@ -81,7 +81,7 @@ check "store verify counts the blobs" grep -q "^3 blobs checked, 0 damaged" "$T/
 
 # damage in the store is found, and a pull repairs it
 blob=$(field path "$T/conc.1")
-printf 'X' | dd of="$blob" bs=1 seek=100 conv=notrunc 2>/dev/null
+flipbyte "$blob" 100
 expect_err "store verify reports a damaged blob" "damaged $blob" "$T/verify" store verify --store "$T/s-conc"
 expect_ok "a pull replaces the damaged blob" "$T/o" pull --store "$T/s-conc" "$PLAIN/kiln/big:1"
 check "the repaired blob is right" cmp -s "$blob" "$T/big.wasm"
