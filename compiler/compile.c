@@ -626,6 +626,18 @@ static int rewrite_charges(struct ctx *c, const uint8_t *src, size_t len, char *
 	return rc;
 }
 
+/* Hide the float values clang could fold into an operation that must quiet
+ * a signalling NaN (fpconst.c). */
+static int hide_fp_values(struct ctx *c, const uint8_t *src, size_t len, char **out,
+			  size_t *outlen)
+{
+	unsigned count = 0;
+	int rc = kiln_fpconst_rewrite((const char *)src, len, out, outlen, &count, c->err);
+	if (rc == KILN_OK)
+		verbose(c, "%u float values go through KILN_FPIN", count);
+	return rc;
+}
+
 /*
  * wasm2c 1.0.32 initialises a funcref table entry from an element segment
  * with (char*)instance + module_offset, where module_offset is 0 for the
@@ -687,7 +699,7 @@ static int fix_wasm2c_output(struct ctx *c, const uint8_t *src, size_t len, char
  */
 typedef int w2c_pass(struct ctx *c, const uint8_t *src, size_t len, char **out, size_t *outlen);
 static w2c_pass *const w2c_passes[] = {fix_wasm2c_output, rewrite_membase, rewrite_charges,
-				       route_fuel_trap};
+				       route_fuel_trap, hide_fp_values};
 
 static int rewrite_wasm2c_output(struct ctx *c)
 {

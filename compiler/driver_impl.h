@@ -207,6 +207,20 @@ int kiln_membase_rewrite(const char *src, size_t len, const char *header, size_t
 int kiln_charge_rewrite(const char *src, size_t len, char **out, size_t *out_len,
 			unsigned *count, struct kiln_err *err) __attribute__((warn_unused_result));
 
+/* ---- float values hidden from clang (fpconst.c) ------------------------- */
+
+/**
+ * Rewrite wasm2c 1.0.32's C (@src, @len bytes) so that every float value
+ * clang could know at compile time (a literal ±0 or ±1, a reinterpreted or
+ * converted value, a float local's initial 0) goes through the glue's
+ * KILN_FPIN, which hides it, and clang cannot fold x - 0.0 or x * 1.0 to
+ * x (which must quiet a signalling NaN).  On success *@out (malloc'd,
+ * caller-owned, *@out_len bytes) is the new text and *@count the number of
+ * values hidden; when there is none, *@out is NULL.  Errors: KILN_ENOMEM.
+ */
+int kiln_fpconst_rewrite(const char *src, size_t len, char **out, size_t *out_len,
+			 unsigned *count, struct kiln_err *err) __attribute__((warn_unused_result));
+
 /* ---- subprocesses (spawn.c) -------------------------------------------- */
 
 struct kiln_proc {

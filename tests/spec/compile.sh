@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/spec/compile.sh WASM OBJ NAME — compile one spec module for
-# check-spec (run by tests/spec/runners.mk, KILN set).  Options must match
+# check-spec (run by tests/spec/runners.mk, KILN set; SPEC_KILN_CC, when
+# set, is given to kiln compile as --cc).  Options must match
 # SPEC_KILN_OPTIONS in spec_gen.c, which are part of the cache key.
 # kiln compile writes OBJ only when it succeeds; on failure its messages
 # stay in OBJ without .o plus .log (the runner quotes them) and this script
@@ -10,6 +11,7 @@ set -u
 wasm=$1 obj=$2 name=$3
 log=${obj%.o}.log
 if "${KILN:-bin/kiln}" compile "$wasm" -o "$obj" --name "$name" --allow-unknown-imports \
+	${SPEC_KILN_CC:+--cc "$SPEC_KILN_CC"} \
 	>"$log" 2>&1; then
 	rm -f "$log"
 else

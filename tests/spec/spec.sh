@@ -16,8 +16,12 @@
 # "spec: N passed, M failed".
 #
 # Environment (set by tests/spec/build.mk): KILN, SPEC_GEN, MAKE, JOBS,
-# CC, SPEC_CFLAGS, SPEC_LDFLAGS, SPEC_LDLIBS, RT_LIB, SPEC_RUNNER_OBJ.
+# CC, SPEC_CFLAGS, SPEC_LDFLAGS, SPEC_LDLIBS, RT_LIB, SPEC_RUNNER_OBJ;
+# SPEC_KILN_CC (optional) is the C compiler kiln compile gives the modules
+# (its --cc; by default $CC), SPEC_NAME the suite's name (spec).
 set -u
+SPEC_NAME=${SPEC_NAME:-spec}
+export SPEC_KILN_CC="${SPEC_KILN_CC:-}"
 RUN=$1 CACHE=$2
 shift 2
 JOBS=${JOBS:-2}
@@ -33,11 +37,12 @@ cc_id=$("$CC" --version 2>/dev/null | head -n 1)
 tool_id="kiln $(sha256sum <"$KILN" | cut -c1-64)
 kiln_abi.h $(sha256sum <runtime/kiln_abi.h | cut -c1-64)
 cc ${CC}: $cc_id
+kiln cc ${SPEC_KILN_CC:-(\$CC)}: $("${SPEC_KILN_CC:-$CC}" --version 2>/dev/null | head -n 1)
 wasm2c $(wasm2c --version 2>&1)"
 
 if ! "$SPEC_GEN" --out "$RUN" --cache "$CACHE" --tool-id "$tool_id" "$@" >"$RUN/gen.log" 2>&1; then
 	cat "$RUN/gen.log"
-	echo "spec: 0 passed, $EXPECT_ASSERTIONS failed"
+	echo "$SPEC_NAME: 0 passed, $EXPECT_ASSERTIONS failed"
 	exit 1
 fi
 cat "$RUN/gen.log"
@@ -45,7 +50,7 @@ missing=0
 for o in $(sed -n 's|^\$(SPEC_CACHE)/\([0-9a-f]*\)\.o:.*|\1|p' "$RUN/spec.mk"); do
 	[ -f "$CACHE/$o.o" ] || missing=$((missing + 1))
 done
-echo "spec: $missing modules to compile (the others are cached in $CACHE)"
+echo "$SPEC_NAME: $missing modules to compile (the others are cached in $CACHE)"
 
 "$MAKE" --no-print-directory -k -j"$JOBS" -f tests/spec/runners.mk SPEC_RUN_DIR="$RUN" \
 	SPEC_CACHE="$CACHE" KILN="$KILN" CC="$CC" SPEC_CFLAGS="$SPEC_CFLAGS" \
@@ -53,7 +58,7 @@ echo "spec: $missing modules to compile (the others are cached in $CACHE)"
 	SPEC_RUNNER_OBJ="$SPEC_RUNNER_OBJ" >"$RUN/build.log" 2>&1
 rc=$?
 grep -v '^make' "$RUN/build.log" | head -n 40
-[ $rc -ne 0 ] && echo "spec: building the runners failed (exit status $rc); see $RUN/build.log"
+[ $rc -ne 0 ] && echo "$SPEC_NAME: building the runners failed (exit status $rc); see $RUN/build.log"
 t1=$(date +%s)
 
 # Keep the cache from growing with every kiln binary: drop what this plan
@@ -93,6 +98,6 @@ if [ "$total" -ne $EXPECT_ASSERTIONS ]; then
 	echo "FAIL the files hold $total counted assertions, expected $EXPECT_ASSERTIONS"
 	failed=$((failed + 1))
 fi
-echo "spec: $(wc -l <"$RUN/files") files, $total assertions; build $((t1 - t0)) s, run $((t2 - t1)) s with $JOBS jobs"
-echo "spec: $passed passed, $failed failed"
+echo "$SPEC_NAME: $(wc -l <"$RUN/files") files, $total assertions; build $((t1 - t0)) s, run $((t2 - t1)) s with $JOBS jobs"
+echo "$SPEC_NAME: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

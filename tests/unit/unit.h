@@ -30,6 +30,7 @@
 	X(fuel) \
 	X(membase) \
 	X(charge) \
+	X(fpconst) \
 	X(memcap) \
 	X(wasi_args) \
 	X(wasi_stdio) \
