@@ -1,6 +1,6 @@
 /*
  * charge.c — hand the fuel pass's charges to a macro of the glue, so that
- * each C compiler gets the shape it compiles best.
+ * their shape is chosen in one place, for the C compilers at hand.
  *
  * The fuel pass (instrument_fuel.c) charges with
  *     local.get $f  i64.const C  i64.sub  local.tee $f
@@ -18,21 +18,26 @@
  *       TRAP(CTX, w2c_jA);
  *     }
  *
- * gcc turns that into `sub $C,%r; js cold`.  clang, in loops, keeps the
+ * gcc turns that into `sub $C,%r; js cold`.  clang, in loops, kept the
  * counter before and after the charge in two registers (its loop rotation
  * tests the next iteration's value at the bottom while the exits need the
- * current one) and spends 4 to 6 instructions a charge; with the test
- * before the subtraction, `if (F < C) TRAP(CTX, F - C); F -= C`, it needs
- * about 3, while gcc then needs 4.  Both forms trap exactly when F - C < 0
- * and pass the same value (F never comes near INT64_MIN: the runtime's
- * bias is 2^62), so this rewrite replaces each such block by
+ * current one), 4 to 6 instructions a charge, when its loads still went
+ * through a memcpy and an empty asm; the glue then gave clang the test
+ * first, `if (F < C) TRAP(CTX, F - C); F -= C`.  Since clang's loads are
+ * volatile reads (glue.c) the subtraction first is the better shape for
+ * clang too (callgrind, all eight bench workloads fewer instructions:
+ * strings -6.3%, recurse -11%, sort -3.4%), so the glue has one shape
+ * again; the macro stays the one place to change it.  Either form traps
+ * exactly when F - C < 0 and passes the same value (F never comes near
+ * INT64_MIN: the runtime's bias is 2^62).  This rewrite replaces each such
+ * block by
  *
  *     KILN_CHARGE(F, Cull, TRAP, CTX);
  *
  * (KILN_CHARGE(F, Cull, KILN_CHARGE_TRAP, 0) for the fuel pass's own
  * kiln.fuel_trap, which the glue sends to the runtime's kiln_fuel_trap:
  * no instance kept live for a cold call; see compile.c's route_fuel_trap)
- * and the glue defines KILN_CHARGE per compiler.  The w2c_jA, w2c_jB and
+ * and the glue defines KILN_CHARGE.  The w2c_jA, w2c_jB and
  * w2c_iX of a charge sit above the wasm stack's height there (a charge is
  * stack-neutral), so nothing reads the values they no longer get.  Text
  * in any other shape is copied unchanged, which only costs speed.

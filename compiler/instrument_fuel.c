@@ -24,7 +24,7 @@
  *     never returns (the glue declares it cold, not noreturn: see there),
  *     so the slow path neither reloads anything nor weighs on inlining.
  *     After wasm2c, compiler/charge.c turns each charge into the glue's
- *     KILN_CHARGE, which clang gets with the test before the subtraction;
+ *     KILN_CHARGE (the same sub and js, written in one place);
  *   - a call of a defined function passes $f and takes the rest back
  *     (local.get $f  call  local.set $f);
  *   - a call of an import, and call_indirect, store $f to $G before and

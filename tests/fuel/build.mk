@@ -26,8 +26,8 @@ CHECKS += check-fuel
 check-fuel: $(FUEL_RUN_BIN)
 	@sh tests/run-suite.sh $(RESULTS) fuel $(FUEL_RUN_BIN)
 
-# The same with the objects compiled by clang, whose charges take the other
-# shape of the glue's KILN_CHARGE (compiler/charge.c).
+# The same with the objects compiled by clang (the glue's clang-only parts:
+# volatile loads, KILN_FPIN).
 FUEL_CLANG_BIN := $(FUEL_DIR)/fuel-run-clang
 $(FUEL_DIR)/clang/plain.o: $(FUEL_DIR)/fuel_run.wasm $(KILN_BIN)
 	@mkdir -p $(dir $@)
