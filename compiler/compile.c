@@ -638,6 +638,16 @@ static int hide_fp_values(struct ctx *c, const uint8_t *src, size_t len, char **
 	return rc;
 }
 
+/* Declare self-recursive functions inline (inline_hint.c). */
+static int hint_inline(struct ctx *c, const uint8_t *src, size_t len, char **out, size_t *outlen)
+{
+	unsigned count = 0;
+	int rc = kiln_inline_rewrite((const char *)src, len, out, outlen, &count, c->err);
+	if (rc == KILN_OK && count > 0)
+		verbose(c, "%u functions that call themselves are declared inline", count);
+	return rc;
+}
+
 /*
  * wasm2c 1.0.32 initialises a funcref table entry from an element segment
  * with (char*)instance + module_offset, where module_offset is 0 for the
@@ -699,7 +709,7 @@ static int fix_wasm2c_output(struct ctx *c, const uint8_t *src, size_t len, char
  */
 typedef int w2c_pass(struct ctx *c, const uint8_t *src, size_t len, char **out, size_t *outlen);
 static w2c_pass *const w2c_passes[] = {fix_wasm2c_output, rewrite_membase, rewrite_charges,
-				       route_fuel_trap, hide_fp_values};
+				       route_fuel_trap, hide_fp_values, hint_inline};
 
 static int rewrite_wasm2c_output(struct ctx *c)
 {

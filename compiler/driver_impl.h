@@ -221,6 +221,20 @@ int kiln_charge_rewrite(const char *src, size_t len, char **out, size_t *out_len
 int kiln_fpconst_rewrite(const char *src, size_t len, char **out, size_t *out_len,
 			 unsigned *count, struct kiln_err *err) __attribute__((warn_unused_result));
 
+/* ---- inline hints (inline_hint.c) ---------------------------------------- */
+
+/**
+ * Rewrite wasm2c 1.0.32's C (@src, @len bytes) so that each function that
+ * calls itself is defined `static inline`, which lets gcc inline its
+ * recursion a few levels deep although the fuel pass's charges make it
+ * larger than gcc's limit for functions not declared inline.  On success
+ * *@out (malloc'd, caller-owned, *@out_len bytes) is the new text and
+ * *@count the number of functions so declared; when there is none, *@out
+ * is NULL.  Errors: KILN_ENOMEM.
+ */
+int kiln_inline_rewrite(const char *src, size_t len, char **out, size_t *out_len,
+			unsigned *count, struct kiln_err *err) __attribute__((warn_unused_result));
+
 /* ---- subprocesses (spawn.c) -------------------------------------------- */
 
 struct kiln_proc {

@@ -31,6 +31,7 @@
 	X(membase) \
 	X(charge) \
 	X(fpconst) \
+	X(inline_hint) \
 	X(memcap) \
 	X(wasi_args) \
 	X(wasi_stdio) \
