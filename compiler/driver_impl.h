@@ -207,6 +207,21 @@ int kiln_membase_rewrite(const char *src, size_t len, const char *header, size_t
 int kiln_charge_rewrite(const char *src, size_t len, char **out, size_t *out_len,
 			unsigned *count, struct kiln_err *err) __attribute__((warn_unused_result));
 
+/* ---- line rewrites of wasm2c's output (w2c_lines.c) --------------------- */
+
+/* Write the line [@s, @eol) (without its newline), changed or not, to @f;
+ * return how many changes it made.  @end is the end of the whole text, for
+ * a look ahead. */
+typedef unsigned kiln_line_fn(FILE *f, const char *s, const char *eol, const char *end);
+
+/**
+ * Pass each line of @src (@len bytes) through @fn.  On success *@out
+ * (malloc'd, caller-owned, *@out_len bytes) is the new text and *@count the
+ * sum of @fn's changes; when that is 0, *@out is NULL.  Errors: KILN_ENOMEM.
+ */
+int kiln_rewrite_lines(const char *src, size_t len, kiln_line_fn *fn, char **out, size_t *out_len,
+		       unsigned *count, struct kiln_err *err) __attribute__((warn_unused_result));
+
 /* ---- float values hidden from clang (fpconst.c) ------------------------- */
 
 /**

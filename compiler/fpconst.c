@@ -116,11 +116,12 @@ static unsigned hide_locals(FILE *f, const char *s, const char *end)
 
 /* One line (without its newline): write it, and the KILN_FPIN calls it
  * needs, to @f.  Returns how many it added. */
-static unsigned rewrite_line(FILE *f, const char *s, const char *end)
+static unsigned rewrite_line(FILE *f, const char *s, const char *end, const char *text_end)
 {
 	const char *p = s;
 	size_t n;
 
+	(void)text_end;
 	fwrite(s, 1, (size_t)(end - s), f);
 	while (p < end && *p == ' ')
 		p++;
@@ -137,32 +138,5 @@ static unsigned rewrite_line(FILE *f, const char *s, const char *end)
 int kiln_fpconst_rewrite(const char *src, size_t len, char **out, size_t *out_len, unsigned *count,
 			 struct kiln_err *err)
 {
-	FILE *f;
-	const char *s = src, *end = src + len;
-
-	*out = NULL;
-	*out_len = 0;
-	*count = 0;
-	f = open_memstream(out, out_len);
-	if (f == NULL)
-		return kiln_err_set(err, KILN_ENOMEM, "out of memory");
-	while (s < end) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		const char *eol = nl != NULL ? nl : end;
-		*count += rewrite_line(f, s, eol);
-		if (nl != NULL)
-			fputc('\n', f);
-		s = nl != NULL ? nl + 1 : end;
-	}
-	if (fclose(f) != 0) {
-		free(*out);
-		*out = NULL;
-		return kiln_err_set(err, KILN_ENOMEM, "out of memory");
-	}
-	if (*count == 0) {
-		free(*out);
-		*out = NULL;
-		*out_len = 0;
-	}
-	return KILN_OK;
+	return kiln_rewrite_lines(src, len, rewrite_line, out, out_len, count, err);
 }

@@ -85,44 +85,27 @@ static int calls(const char *s, const char *end, const char *name, size_t n)
 	return 0;
 }
 
+/* One line: "static inline" for the definition of a function that calls
+ * itself. */
+static unsigned rewrite_line(FILE *f, const char *s, const char *eol, const char *end)
+{
+	const char *name, *body_end;
+	size_t name_len;
+	unsigned hinted = 0;
+
+	if (eol < end && definition(s, eol, &name, &name_len) &&
+	    (body_end = memmem(eol, (size_t)(end - eol), "\n}\n", 3)) != NULL &&
+	    calls(eol, body_end, name, name_len)) {
+		fputs("static inline ", f);
+		s += 7;
+		hinted = 1;
+	}
+	fwrite(s, 1, (size_t)(eol - s), f);
+	return hinted;
+}
+
 int kiln_inline_rewrite(const char *src, size_t len, char **out, size_t *out_len, unsigned *count,
 			struct kiln_err *err)
 {
-	const char *s = src, *end = src + len;
-	FILE *f;
-
-	*out = NULL;
-	*out_len = 0;
-	*count = 0;
-	f = open_memstream(out, out_len);
-	if (f == NULL)
-		return kiln_err_set(err, KILN_ENOMEM, "out of memory");
-	while (s < end) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		const char *eol = nl != NULL ? nl : end, *name, *body_end;
-		size_t name_len;
-
-		if (nl != NULL && definition(s, eol, &name, &name_len) &&
-		    (body_end = memmem(nl, (size_t)(end - nl), "\n}\n", 3)) != NULL &&
-		    calls(nl, body_end, name, name_len)) {
-			fputs("static inline ", f);
-			s += 7;
-			(*count)++;
-		}
-		fwrite(s, 1, (size_t)(eol - s), f);
-		if (nl != NULL)
-			fputc('\n', f);
-		s = nl != NULL ? nl + 1 : end;
-	}
-	if (fclose(f) != 0) {
-		free(*out);
-		*out = NULL;
-		return kiln_err_set(err, KILN_ENOMEM, "out of memory");
-	}
-	if (*count == 0) {
-		free(*out);
-		*out = NULL;
-		*out_len = 0;
-	}
-	return KILN_OK;
+	return kiln_rewrite_lines(src, len, rewrite_line, out, out_len, count, err);
 }

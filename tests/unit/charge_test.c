@@ -9,6 +9,7 @@
 #include <CUnit/CUnit.h>
 
 #include "driver_impl.h"
+#include "rewrite_support.h"
 #include "unit.h"
 
 /* A charge of @cost against w2c_p1 at two spaces of indentation, with the
@@ -22,13 +23,7 @@
 /* Rewrite @src; NULL when nothing was rewritten. */
 static char *rewrite(const char *src, unsigned *count)
 {
-	char *out = NULL;
-	size_t len = 0;
-	struct kiln_err err;
-	CU_ASSERT_EQUAL(kiln_charge_rewrite(src, strlen(src), &out, &len, count, &err), KILN_OK);
-	if (out != NULL)
-		CU_ASSERT_EQUAL(strlen(out), len);
-	return out;
+	return unit_rewrite(kiln_charge_rewrite, src, count);
 }
 
 /* The entry charge, one in a loop at another stack height, the code around

@@ -11,18 +11,13 @@
 #include <CUnit/CUnit.h>
 
 #include "driver_impl.h"
+#include "rewrite_support.h"
 #include "unit.h"
 
 /* Rewrite @src; NULL when nothing was rewritten. */
 static char *rewrite(const char *src, unsigned *count)
 {
-	char *out = NULL;
-	size_t len = 0;
-	struct kiln_err err;
-	CU_ASSERT_EQUAL(kiln_fpconst_rewrite(src, strlen(src), &out, &len, count, &err), KILN_OK);
-	if (out != NULL)
-		CU_ASSERT_EQUAL(strlen(out), len);
-	return out;
+	return unit_rewrite(kiln_fpconst_rewrite, src, count);
 }
 
 static const struct {
