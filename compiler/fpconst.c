@@ -38,11 +38,10 @@
  * at @s, 0 if none. */
 static size_t fvar(const char *s, const char *end, const char *kinds)
 {
-	size_t i = 4;
+	size_t i = 5;
 
 	if (end - s < 5 || memcmp(s, "w2c_", 4) != 0 || strchr(kinds, s[4]) == NULL)
 		return 0;
-	i = 5;
 	while (s + i < end && isdigit((unsigned char)s[i]))
 		i++;
 	return i > 5 ? i : 0;
