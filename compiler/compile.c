@@ -400,6 +400,45 @@ static int check_imports(struct ctx *c, const struct kiln_wasm_module *m)
 }
 
 /*
+ * wasm2c 1.0.32 copies import and export names into C comments as they are
+ * (a comment "export: 'NAME'" above each export): a name holding the two
+ * bytes that end a comment would have the rest of it compiled as C, in the
+ * host.  Such a module is refused.  No other byte can leave a comment (newlines and NULs
+ * stay inside it, and the spec suite's names.wast exports all of them); the
+ * name section's names only reach mangled identifiers.
+ */
+static int name_ends_comment(const struct kiln_wasm_bytes *b)
+{
+	return b->len >= 2 && memmem(b->data, b->len, "*/", 2) != NULL;
+}
+
+static int refuse_name(struct ctx *c, const char *what, uint32_t i,
+		       const struct kiln_wasm_bytes *b)
+{
+	char esc[160];
+
+	kiln_escape(b->data, b->len, esc, sizeof esc);
+	return kiln_err_set(c->err, KILN_EUNSUPPORTED,
+			    "%s: %s %u: the name \"%s\" holds \"*/\", which would end the C "
+			    "comment wasm2c %s copies it into and have the rest compiled; refused",
+			    c->in, what, i, esc, KILN_WASM2C_VERSION);
+}
+
+static int check_names(struct ctx *c, const struct kiln_wasm_module *m)
+{
+	for (uint32_t i = 0; i < m->nimports; i++) {
+		if (name_ends_comment(&m->imports[i].module))
+			return refuse_name(c, "import", i, &m->imports[i].module);
+		if (name_ends_comment(&m->imports[i].name))
+			return refuse_name(c, "import", i, &m->imports[i].name);
+	}
+	for (uint32_t i = 0; i < m->nexports; i++)
+		if (name_ends_comment(&m->exports[i].name))
+			return refuse_name(c, "export", i, &m->exports[i].name);
+	return KILN_OK;
+}
+
+/*
  * The tools run inside the work directory, so a relative path naming a
  * program ("tools/wasm2c") is made absolute first; a bare name ("gcc") is
  * left for the PATH search.
@@ -682,7 +721,7 @@ static int fix_wasm2c_output(struct ctx *c, const uint8_t *src, size_t len, char
 		{w2c_elem_line, w2c_elem_fixed, 0},
 		{w2c_offsetof, w2c_offsetof_fixed, 0},
 	};
-	char *order;
+	char *order = NULL;
 	int rc;
 
 	if ((rc = w2c_replace(c, src, len, subs, 2, out, outlen)) != KILN_OK)
@@ -696,7 +735,12 @@ static int fix_wasm2c_output(struct ctx *c, const uint8_t *src, size_t len, char
 		verbose(c, "wasm2c output: %zu imported functions in element segments get their "
 			   "context",
 			subs[1].count);
-	order = memmem(*out, *outlen, w2c_init_order, sizeof w2c_init_order - 1);
+	/* the last one: instantiate() comes after the exports, whose names,
+	 * copied into comments, may hold any text */
+	for (char *p = *out; (p = memmem(p, *outlen - (size_t)(p - *out), w2c_init_order,
+					 sizeof w2c_init_order - 1)) != NULL;
+	     p++)
+		order = p;
 	if (order != NULL)
 		memcpy(order, w2c_init_fixed, sizeof w2c_init_fixed - 1);
 	return KILN_OK;
@@ -941,7 +985,7 @@ int kiln_compile_diag(const struct kiln_compile_opts *opts, FILE *diag, struct k
 		goto out;
 	verbose(&c, "read %zu bytes: %u types, %u imports, %u functions, %u exports", m->len,
 		m->ntypes, m->nimports, m->nfuncs, m->nexports);
-	if ((rc = check_imports(&c, m)) != KILN_OK)
+	if ((rc = check_imports(&c, m)) != KILN_OK || (rc = check_names(&c, m)) != KILN_OK)
 		goto out;
 
 	/* instrument */

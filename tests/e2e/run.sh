@@ -383,6 +383,13 @@ if nm "$O/hostile.o" | grep -q 'Z_extZ_Z0AZ1BZ5B2JZ5AJ\|Z_extZ_Z0AZ1B'; then
 else
 	fail "hostile names are mangled, not pasted" "$(nm "$O/hostile.o" | grep Z_ext)"
 fi
+check "hostile names add no symbol of their own" sh -c "! nm '$O/hostile.o' | grep -qw x"
+compile_fail "compile: an export name that ends a C comment is refused" \
+	'comment_export\.wasm: export 0: the name "x \*/ int kiln_injected; /\* y" holds "\*/"' \
+	"$OUT/comment_export.wasm"
+compile_fail "compile: an import name that ends a C comment is refused" \
+	'comment_import\.wasm: import 0: the name "env \*/ int kiln_injected; /\*" holds "\*/"' \
+	"$OUT/comment_import.wasm" --allow-unknown-imports
 compile_ok "compile: wasi and kiln imports" "$O/wasi.o" "$OUT/wasi.wasm"
 has "inspect: wasi import signature" 'func +wasi_snapshot_preview1\.clock_time_get +\(i32, i64, i32\) -> \(i32\)' \
 	"$KILN" inspect "$O/wasi.o"
