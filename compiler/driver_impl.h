@@ -178,6 +178,14 @@ int kiln_glue_generate(const struct kiln_glue_input *in, char **out, size_t *len
 int kiln_glue_export_memory(struct kiln_wasm_module *m, bool *added, struct kiln_err *err)
 	__attribute__((warn_unused_result));
 
+/* How the glue spells a value type (@t, a KILN_WASM_I32 ... value): its
+ * enum kiln_valtype name ("KILN_I32"; NULL for none), its union kiln_raw
+ * member ("i32"), and wasm2c's letter for it in multi-value struct names
+ * (struct wasm_multi_<letters>, fields <letter><index>: 'i'). */
+const char *kiln_glue_abi_type(uint8_t t);
+const char *kiln_glue_raw_member(uint8_t t);
+char kiln_glue_multi_letter(uint8_t t);
+
 /* ---- memory base (membase.c) ------------------------------------------- */
 
 /**

@@ -84,8 +84,7 @@ static bool has_nul(struct kiln_wasm_bytes b)
 	return b.len > 0 && memchr(b.data, '\0', b.len) != NULL;
 }
 
-/* The enum kiln_valtype spelling of a value type, or NULL. */
-static const char *abi_type(uint8_t t)
+const char *kiln_glue_abi_type(uint8_t t)
 {
 	switch (t) {
 	case KILN_WASM_I32: return "KILN_I32";
@@ -98,8 +97,7 @@ static const char *abi_type(uint8_t t)
 	return NULL;
 }
 
-/* The union kiln_raw member for a value type. */
-static const char *raw_member(uint8_t t)
+const char *kiln_glue_raw_member(uint8_t t)
 {
 	switch (t) {
 	case KILN_WASM_I32: return "i32";
@@ -111,9 +109,7 @@ static const char *raw_member(uint8_t t)
 	}
 }
 
-/* wasm2c's letter for a value type in multi-value struct names
- * (struct wasm_multi_<letters>, fields <letter><index>). */
-static char multi_letter(uint8_t t)
+char kiln_glue_multi_letter(uint8_t t)
 {
 	switch (t) {
 	case KILN_WASM_I32: return 'i';
@@ -129,7 +125,7 @@ static int check_types(struct glue *g, const uint8_t *types, uint32_t n, const c
 		       uint32_t index)
 {
 	for (uint32_t i = 0; i < n; i++)
-		if (abi_type(types[i]) == NULL)
+		if (kiln_glue_abi_type(types[i]) == NULL)
 			return kiln_err_set(g->err, KILN_EUNSUPPORTED,
 					    "%s: %s %u uses value type 0x%02x, which kiln cannot "
 					    "pass across the ABI",
@@ -144,7 +140,7 @@ static void type_array(struct glue *g, const char *tag, uint32_t i, const uint8_
 		return;
 	fprintf(g->f, "static const uint8_t kiln_glue_types_%s%u[] = {", tag, i);
 	for (uint32_t k = 0; k < n; k++)
-		fprintf(g->f, "%s%s", k ? ", " : "", abi_type(types[k]));
+		fprintf(g->f, "%s%s", k ? ", " : "", kiln_glue_abi_type(types[k]));
 	fputs("};\n", g->f);
 }
 
@@ -166,13 +162,13 @@ static void trampoline(struct glue *g, uint32_t i, const struct kiln_wasm_export
 		"\t\t\t\tunion kiln_raw *results)\n{\n\t(void)args;\n\t(void)results;\n\t",
 		i);
 	if (ft->nresults == 1) {
-		fprintf(f, "results[0].%s = ", raw_member(res[0]));
+		fprintf(f, "results[0].%s = ", kiln_glue_raw_member(res[0]));
 		if (res[0] == KILN_WASM_FUNCREF)
 			fputs("kiln_glue_funcref_out(", f);
 	} else if (ft->nresults > 1) {
 		fputs("struct wasm_multi_", f);
 		for (uint32_t k = 0; k < ft->nresults; k++)
-			putc(multi_letter(res[k]), f);
+			putc(kiln_glue_multi_letter(res[k]), f);
 		fputs(" r = ", f);
 	}
 	export_symbol(g, e);
@@ -181,7 +177,7 @@ static void trampoline(struct glue *g, uint32_t i, const struct kiln_wasm_export
 		if (ft->types[k] == KILN_WASM_FUNCREF)
 			fprintf(f, ", kiln_glue_funcref_in(args[%u].funcref)", k);
 		else
-			fprintf(f, ", args[%u].%s", k, raw_member(ft->types[k]));
+			fprintf(f, ", args[%u].%s", k, kiln_glue_raw_member(ft->types[k]));
 	}
 	fputs(ft->nresults == 1 && res[0] == KILN_WASM_FUNCREF ? "));\n" : ");\n", f);
 	if (ft->nresults > 1) {
@@ -190,8 +186,8 @@ static void trampoline(struct glue *g, uint32_t i, const struct kiln_wasm_export
 				fprintf(f, "\tresults[%u].funcref = kiln_glue_funcref_out(r.r%u);\n",
 					k, k);
 			else
-				fprintf(f, "\tresults[%u].%s = r.%c%u;\n", k, raw_member(res[k]),
-					multi_letter(res[k]), k);
+				fprintf(f, "\tresults[%u].%s = r.%c%u;\n", k, kiln_glue_raw_member(res[k]),
+					kiln_glue_multi_letter(res[k]), k);
 		}
 	}
 	fputs("}\n\n", f);

@@ -12,7 +12,7 @@ include tests/ktest/build.mk
 include tests/wasi/build.mk
 include tests/bake/build.mk
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(OBJ)/%.o) $(OBJ)/tests/slurp.o
 UNIT_BIN  := $(BUILD)/bin/$(FLAVOR)/kiln-unit
 UNIT_DEPS ?=
 UNIT_EXTRA_OBJS ?=

@@ -22,9 +22,9 @@ spec-json: $(SPEC_CORE_JSON) $(SPEC_SIMD_JSON)
 # Reader, writer and fuel pass over every spec module; wasm-validate
 # checks each instrumented module.
 WASM_SPEC_BIN := $(BUILD)/bin/$(FLAVOR)/kiln-wasm-spec
-$(WASM_SPEC_BIN): $(OBJ)/tests/spec/wasm_spec.o $(COMPILER_LIB)
+$(WASM_SPEC_BIN): $(OBJ)/tests/spec/wasm_spec.o $(OBJ)/tests/slurp.o $(COMPILER_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(KILN_LDFLAGS) -o $@ $< $(COMPILER_LIB) $(KILN_LDLIBS)
+	$(CC) $(KILN_LDFLAGS) -o $@ $^ $(KILN_LDLIBS)
 
 CHECKS += check-wasm-spec
 check-wasm-spec: $(WASM_SPEC_BIN) $(SPEC_CORE_JSON) $(SPEC_SIMD_JSON)
@@ -41,9 +41,9 @@ SPEC_RUN_DIR    := $(BUILD)/spec-run/$(FLAVOR)
 SPEC_CACHE      := $(BUILD)/spec-cache
 SPEC_SAN        := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 
-$(SPEC_GEN_BIN): $(OBJ)/tests/spec/spec_gen.o $(COMPILER_LIB)
+$(SPEC_GEN_BIN): $(OBJ)/tests/spec/spec_gen.o $(OBJ)/tests/slurp.o $(COMPILER_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(KILN_LDFLAGS) -o $@ $< $(COMPILER_LIB) $(KILN_LDLIBS)
+	$(CC) $(KILN_LDFLAGS) -o $@ $^ $(KILN_LDLIBS)
 
 # $(call spec_suite,NAME,KILN_CC): run spec.sh as suite NAME, the modules
 # compiled by kiln compile --cc KILN_CC (empty: $(CC)); runners use $(CC).

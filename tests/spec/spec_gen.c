@@ -42,6 +42,7 @@
 
 #include "driver_impl.h"
 #include "kiln_compiler.h"
+#include "tests/slurp.h"
 
 /* The options every module is compiled with (fuel on, the default -O2);
  * part of the cache key. */
@@ -154,25 +155,6 @@ static void hex(const uint8_t *d, size_t n, char *out)
 		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long n;
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
-}
-
 /* The index in objects[] of the object for the module in @path (made on
  * first sight; objects[] may move, indices stay). */
 static size_t object_for(const char *path, const uint8_t *bytes, size_t len)
@@ -279,42 +261,6 @@ static const char *c_type(uint8_t t)
 	}
 }
 
-static const char *abi_type(uint8_t t)
-{
-	switch (t) {
-	case KILN_WASM_I32: return "KILN_I32";
-	case KILN_WASM_I64: return "KILN_I64";
-	case KILN_WASM_F32: return "KILN_F32";
-	case KILN_WASM_F64: return "KILN_F64";
-	case KILN_WASM_FUNCREF: return "KILN_FUNCREF";
-	default: return "KILN_EXTERNREF";
-	}
-}
-
-static const char *raw_member(uint8_t t)
-{
-	switch (t) {
-	case KILN_WASM_I32: return "i32";
-	case KILN_WASM_I64: return "i64";
-	case KILN_WASM_F32: return "f32";
-	case KILN_WASM_F64: return "f64";
-	case KILN_WASM_FUNCREF: return "funcref";
-	default: return "externref";
-	}
-}
-
-static char multi_letter(uint8_t t)
-{
-	switch (t) {
-	case KILN_WASM_I32: return 'i';
-	case KILN_WASM_I64: return 'j';
-	case KILN_WASM_F32: return 'f';
-	case KILN_WASM_F64: return 'd';
-	case KILN_WASM_FUNCREF: return 'r';
-	default: return 'e';
-	}
-}
-
 static void c_string(FILE *f, struct kiln_wasm_bytes b)
 {
 	putc('"', f);
@@ -332,7 +278,7 @@ static void multi_name(FILE *f, const struct import *im)
 {
 	fputs("struct wasm_multi_", f);
 	for (uint32_t k = 0; k < im->nresults; k++)
-		putc(multi_letter(im->types[im->nparams + k]), f);
+		putc(kiln_glue_multi_letter(im->types[im->nparams + k]), f);
 }
 
 /* The adapter of import @i: the symbol wasm2c's code calls. */
@@ -356,15 +302,15 @@ static void adapter(FILE *f, const struct import *im, size_t i)
 		/* wasm2c's multi-value result struct, under its own guard */
 		fputs("#ifndef wasm_multi_", f);
 		for (uint32_t k = 0; k < im->nresults; k++)
-			putc(multi_letter(res[k]), f);
+			putc(kiln_glue_multi_letter(res[k]), f);
 		fputs("\n#define wasm_multi_", f);
 		for (uint32_t k = 0; k < im->nresults; k++)
-			putc(multi_letter(res[k]), f);
+			putc(kiln_glue_multi_letter(res[k]), f);
 		fputs("\n", f);
 		multi_name(f, im);
 		fputs(" {\n", f);
 		for (uint32_t k = 0; k < im->nresults; k++)
-			fprintf(f, "\t%s %c%u;\n", c_type(res[k]), multi_letter(res[k]), k);
+			fprintf(f, "\t%s %c%u;\n", c_type(res[k]), kiln_glue_multi_letter(res[k]), k);
 		fputs("};\n#endif\n", f);
 	}
 	for (int def = 0; def < 2; def++) {
@@ -388,7 +334,7 @@ static void adapter(FILE *f, const struct import *im, size_t i)
 		if (im->types[k] == KILN_WASM_FUNCREF)
 			fprintf(f, "\tmemcpy(&a[%u].funcref, &a%u, sizeof a%u);\n", k, k, k);
 		else
-			fprintf(f, "\ta[%u].%s = a%u;\n", k, raw_member(im->types[k]), k);
+			fprintf(f, "\ta[%u].%s = a%u;\n", k, kiln_glue_raw_member(im->types[k]), k);
 	}
 	fprintf(f, "\tspec_link_call(ctx, %zu, a, r);\n", i);
 	if (im->nresults == 1) {
@@ -397,7 +343,7 @@ static void adapter(FILE *f, const struct import *im, size_t i)
 			      "\treturn v;\n",
 			      f);
 		} else {
-			fprintf(f, "\treturn r[0].%s;\n", raw_member(res[0]));
+			fprintf(f, "\treturn r[0].%s;\n", kiln_glue_raw_member(res[0]));
 		}
 	} else if (im->nresults > 1) {
 		fputs("\t", f);
@@ -408,8 +354,8 @@ static void adapter(FILE *f, const struct import *im, size_t i)
 				fprintf(f, "\tmemcpy(&v.r%u, &r[%u].funcref, sizeof v.r%u);\n", k, k,
 					k);
 			else
-				fprintf(f, "\tv.%c%u = r[%u].%s;\n", multi_letter(res[k]), k, k,
-					raw_member(res[k]));
+				fprintf(f, "\tv.%c%u = r[%u].%s;\n", kiln_glue_multi_letter(res[k]), k, k,
+					kiln_glue_raw_member(res[k]));
 		}
 		fputs("\treturn v;\n", f);
 	}
@@ -474,7 +420,7 @@ static void plan(const char *json_path, FILE *mk, FILE *files)
 			die("%s: a module that is not a binary file (%s)", json_path,
 			    file ? file : "?");
 		join(path, dir, file);
-		bytes = slurp(path, &len);
+		bytes = kiln_test_slurp(path, &len);
 		if (bytes == NULL)
 			die("cannot read %s: %s", path, strerror(errno));
 		mods = xrealloc(mods, (nmods + 1) * sizeof *mods);
@@ -548,7 +494,7 @@ static void plan(const char *json_path, FILE *mk, FILE *files)
 		const struct import *im = &imps[i];
 		fprintf(gen.f, "static const uint8_t types_%zu[] = {", i);
 		for (uint32_t k = 0; k < im->nparams + im->nresults; k++)
-			fprintf(gen.f, "%s%s", k ? ", " : "", abi_type(im->types[k]));
+			fprintf(gen.f, "%s%s", k ? ", " : "", kiln_glue_abi_type(im->types[k]));
 		fputs(im->nparams + im->nresults ? "};\n" : "0};\n", gen.f);
 	}
 	fprintf(gen.f, "\nconst size_t spec_nimports = %zu;\n", nimps);

@@ -27,6 +27,7 @@
 
 #include "kiln_compiler.h"
 #include "wasm_impl.h"
+#include "tests/slurp.h"
 
 extern char **environ;
 
@@ -37,25 +38,6 @@ static void fail_case(const char *file, const char *fmt, const char *detail)
 {
 	failed++;
 	printf("FAIL %s: %s%s%s\n", file, fmt, detail ? ": " : "", detail ? detail : "");
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long n;
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
 }
 
 static int write_file(const char *path, const uint8_t *p, size_t n)
@@ -92,7 +74,7 @@ static const char *check_valid(const char *path, const char *outdir, char *detai
 
 	detail[0] = '\0';
 	err.msg[0] = '\0';
-	if ((in = slurp(path, &n)) == NULL) {
+	if ((in = kiln_test_slurp(path, &n)) == NULL) {
 		why = "cannot read the file";
 		goto out;
 	}
@@ -171,7 +153,7 @@ static void check_rejected(const char *path, const char *what)
 	struct kiln_wasm_module *m = NULL;
 	struct kiln_err err;
 	size_t n = 0;
-	uint8_t *in = slurp(path, &n);
+	uint8_t *in = kiln_test_slurp(path, &n);
 	int rc;
 	if (in == NULL) {
 		fail_case(path, "cannot read the file", NULL);
@@ -195,7 +177,7 @@ static void check_simd(const char *path)
 	struct kiln_wasm_module *m = NULL;
 	struct kiln_err err;
 	size_t n = 0;
-	uint8_t *in = slurp(path, &n);
+	uint8_t *in = kiln_test_slurp(path, &n);
 	int rc;
 	if (in == NULL) {
 		fail_case(path, "cannot read the file", NULL);

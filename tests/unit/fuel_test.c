@@ -12,13 +12,12 @@
 #include <CUnit/CUnit.h>
 
 #include "kiln_compiler.h"
+#include "tests/slurp.h"
 #include "unit.h"
 #include "wasm_impl.h"
 
 #define FIXTURES "build/fixtures/wasm"
 #define HDR 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00
-
-uint8_t *kiln_test_slurp(const char *path, size_t *len);
 
 static struct kiln_wasm_module *load(const char *file)
 {

@@ -10,6 +10,7 @@
 #include <CUnit/CUnit.h>
 
 #include "kiln_compiler.h"
+#include "tests/slurp.h"
 #include "unit.h"
 #include "wasm_impl.h"
 
@@ -24,28 +25,6 @@
 /* a code section holding one body of @n bytes (n < 126) */
 #define CODE_1(n) 0x0a, (uint8_t)((n) + 2), 0x01, (uint8_t)(n)
 #define U32_MAX_LEB 0xff, 0xff, 0xff, 0xff, 0x0f
-
-uint8_t *kiln_test_slurp(const char *path, size_t *len);
-
-/* Read a whole file for a test (NULL on failure; the test then fails). */
-uint8_t *kiln_test_slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long n;
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
-}
 
 struct bad_case {
 	const char *name;
