@@ -249,6 +249,14 @@ static bool same_import(const struct import *a, const struct import *b)
 }
 
 /* wasm2c 1.0.32's C type of a value type. */
+/* The enum kiln_valtype spelling; a reference type the glue has no name for
+ * is an externref here. */
+static const char *abi_type(uint8_t t)
+{
+	const char *name = kiln_glue_abi_type(t);
+	return name != NULL ? name : "KILN_EXTERNREF";
+}
+
 static const char *c_type(uint8_t t)
 {
 	switch (t) {
@@ -494,7 +502,7 @@ static void plan(const char *json_path, FILE *mk, FILE *files)
 		const struct import *im = &imps[i];
 		fprintf(gen.f, "static const uint8_t types_%zu[] = {", i);
 		for (uint32_t k = 0; k < im->nparams + im->nresults; k++)
-			fprintf(gen.f, "%s%s", k ? ", " : "", kiln_glue_abi_type(im->types[k]));
+			fprintf(gen.f, "%s%s", k ? ", " : "", abi_type(im->types[k]));
 		fputs(im->nparams + im->nresults ? "};\n" : "0};\n", gen.f);
 	}
 	fprintf(gen.f, "\nconst size_t spec_nimports = %zu;\n", nimps);
