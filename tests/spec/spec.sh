@@ -94,6 +94,12 @@ while read -r name expected; do
 	passed=$((passed + p))
 	failed=$((failed + f))
 done <"$RUN/files"
+# A runner that did not build may still be there from an earlier run: the
+# build's failure counts on its own.
+if [ $rc -ne 0 ]; then
+	echo "FAIL building the runners failed (exit status $rc): a runner may be stale"
+	failed=$((failed + 1))
+fi
 if [ "$total" -ne $EXPECT_ASSERTIONS ]; then
 	echo "FAIL the files hold $total counted assertions, expected $EXPECT_ASSERTIONS"
 	failed=$((failed + 1))
