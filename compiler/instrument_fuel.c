@@ -5,7 +5,11 @@
  * What is charged.  Every instruction is paid for at the head of its
  * innermost enclosing loop, or at function entry when no loop encloses it.
  * `end` and `else` are markers, not instructions, and cost nothing; a
- * charge is at least 1.
+ * charge is at least 1.  A counted loop (fuel_loops.c) has no charge of its
+ * own: trips x its cost is added to the enclosing charge when the trips are
+ * a constant (as if it were unrolled), or computed and charged just before
+ * it (charge_trips) when they depend on a local.  Its total is the same as
+ * charges per iteration would reach; only the moment of a trap differs.
  *
  * Where the counter lives.  The runtime sets and reads the exported global
  * __kiln_fuel ($G), but the code does not count in it: wasm2c keeps globals
@@ -67,6 +71,12 @@
 #include "wasm_impl.h"
 
 #define CHARGE_INSNS 10
+#define TRIPS_INSNS 26 /* the most charge_trips() emits */
+/* A counted loop's cost is folded into the enclosing charge only while
+ * that stays below this (2^40, some minutes of work); a DYNAMIC loop needs
+ * its cost per trip below 2^20, so that 2^32 trips fit an i64 charge. */
+#define FOLD_MAX ((uint64_t)1 << 40)
+#define TRIP_COST_MAX ((uint64_t)1 << 20)
 #define NONE UINT32_MAX
 #define WANTED (UINT32_MAX - 1) /* wrapper[]: needs one, not numbered yet */
 
@@ -79,6 +89,7 @@ enum {
 	OP_RETURN = 0x0f,
 	OP_CALL = 0x10,
 	OP_CALL_INDIRECT = 0x11,
+	OP_SELECT = 0x1b,
 	OP_LOCAL_GET = 0x20,
 	OP_LOCAL_SET = 0x21,
 	OP_LOCAL_TEE = 0x22,
@@ -87,7 +98,18 @@ enum {
 	OP_I64_CONST = 0x42,
 	OP_I64_EQZ = 0x50,
 	OP_I64_LT_S = 0x53,
+	OP_I32_CONST = 0x41,
+	OP_I32_NE = 0x47,
+	OP_I32_LT_S = 0x48,
+	OP_I32_LT_U = 0x49,
+	OP_I32_GT_S = 0x4a,
+	OP_I32_GT_U = 0x4b,
+	OP_I32_ADD = 0x6a,
+	OP_I32_SUB = 0x6b,
+	OP_I64_ADD = 0x7c,
 	OP_I64_SUB = 0x7d,
+	OP_I64_MUL = 0x7e,
+	OP_I64_EXTEND_I32_U = 0xad,
 	OP_REF_FUNC = 0xd2,
 };
 
@@ -174,6 +196,101 @@ static uint32_t charge(const struct fuel *f, struct kiln_wasm_insn *out, uint64_
 	return CHARGE_INSNS;
 }
 
+/* A loop of kiln_fuel_loops' shape has closed with @inner as the cost of
+ * one trip: a STATIC one adds its trips to the enclosing charge @outer,
+ * unless that gets too large; either kind falls back to a charge per
+ * iteration when its figures would not fit. */
+static void settle(struct kiln_fuel_loop *l, uint64_t *outer, uint64_t inner)
+{
+	if (inner == 0)
+		inner = 1;
+	if (l->kind == KILN_FUEL_LOOP_STATIC) {
+		if (l->trips > FOLD_MAX / inner || *outer > FOLD_MAX - l->trips * inner)
+			l->kind = KILN_FUEL_LOOP_CHARGED;
+		else
+			*outer += l->trips * inner;
+	} else if (l->kind == KILN_FUEL_LOOP_DYNAMIC && inner > TRIP_COST_MAX) {
+		l->kind = KILN_FUEL_LOOP_CHARGED;
+	}
+}
+
+/* The loop's bound (B in fuel_loops.c) and its variable plus the step. */
+static uint32_t bound(const struct kiln_fuel_loop *l, struct kiln_wasm_insn *out)
+{
+	out[0] = l->bound_is_local ? insn(OP_LOCAL_GET, l->bound) : insn(OP_I32_CONST, 0);
+	if (!l->bound_is_local)
+		out[0].imm.i64 = (int32_t)l->bound;
+	return 1;
+}
+
+/* v1, the value the loop's first test sees: $i, or $i + step (wrapping)
+ * for the tail shape. */
+static uint32_t first_value(const struct kiln_fuel_loop *l, struct kiln_wasm_insn *out)
+{
+	out[0] = insn(OP_LOCAL_GET, l->ivar);
+	if (l->head)
+		return 1;
+	out[1] = insn(OP_I32_CONST, 0);
+	out[1].imm.i64 = l->step;
+	out[2] = insn(OP_I32_ADD, 0);
+	return 3;
+}
+
+/*
+ * Before DYNAMIC loop @l: charge its trips (kiln_fuel_loop_trips, in wasm)
+ * times @cost, like charge().  With v1 the first value tested, B the bound:
+ *   ne, step +1:  (u32)(B - v1) + 1          ne, step -1: (u32)(v1 - B) + 1
+ *   lt, step +1:  1 + (v1 < B ? B - v1 : 0)  gt, step -1: 1 + (v1 > B ? v1 - B : 0)
+ * (lt and gt unsigned or signed as the loop's own test).  Locals of the
+ * original body are renumbered here, as the copy does (fl is $f).
+ */
+static uint32_t charge_trips(const struct fuel *f, struct kiln_wasm_insn *out,
+			     const struct kiln_fuel_loop *l0, uint64_t cost, uint32_t fl)
+{
+	struct kiln_fuel_loop l = *l0;
+	bool up = l.step == 1;
+	uint32_t n = 0;
+
+	if (l.ivar >= fl)
+		l.ivar++;
+	if (l.bound_is_local && l.bound >= fl)
+		l.bound++;
+	out[n++] = insn(OP_LOCAL_GET, fl);
+	/* the difference: B - v1 going up, v1 - B going down */
+	if (up) {
+		n += bound(&l, &out[n]);
+		n += first_value(&l, &out[n]);
+	} else {
+		n += first_value(&l, &out[n]);
+		n += bound(&l, &out[n]);
+	}
+	out[n++] = insn(OP_I32_SUB, 0);
+	if (l.cmp != OP_I32_NE) {
+		/* ... or 0 when the first test already fails */
+		out[n] = insn(OP_I32_CONST, 0);
+		out[n++].imm.i64 = 0;
+		n += first_value(&l, &out[n]);
+		n += bound(&l, &out[n]);
+		out[n++] = insn(l.cmp, 0);
+		out[n++] = insn(OP_SELECT, 0);
+	}
+	out[n++] = insn(OP_I64_EXTEND_I32_U, 0);
+	out[n++] = insn(OP_I64_CONST, 1);
+	out[n++] = insn(OP_I64_ADD, 0);
+	out[n++] = insn(OP_I64_CONST, cost);
+	out[n++] = insn(OP_I64_MUL, 0);
+	/* the rest of charge() after its constant */
+	out[n++] = insn(OP_I64_SUB, 0);
+	out[n++] = insn(OP_LOCAL_TEE, fl);
+	out[n++] = insn(OP_I64_CONST, 0);
+	out[n++] = insn(OP_I64_LT_S, 0);
+	out[n++] = insn(OP_IF, (uint64_t)KILN_WASM_BLOCK_EMPTY);
+	out[n++] = insn(OP_LOCAL_GET, fl);
+	out[n++] = insn(OP_CALL, f->func[FT]);
+	out[n++] = insn(KILN_WASM_OP_END, 0);
+	return n;
+}
+
 /* `$G <= 0`, then `if  call $fuel_exhausted  end`: let the runtime bring
  * in fuel held elsewhere (see the file comment). */
 static uint32_t collect(const struct fuel *f, struct kiln_wasm_insn *out)
@@ -200,6 +317,7 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 	const struct kiln_wasm_expr *e = &body->code;
 	const uint32_t type = m->funcs[i], fl = m->types[type].nparams;
 	uint64_t *cost = NULL;
+	struct kiln_fuel_loop *loops = NULL;
 	uint32_t *stack = NULL; /* per open block: its charge point */
 	uint32_t nloops = 0, depth = 0, cur = 0, k, n = 0;
 	uint64_t total;
@@ -210,7 +328,8 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 		if (e->insns[j].op == OP_LOOP)
 			nloops++;
 	/* a call of an import becomes 11 instructions, the most any grows */
-	total = 11 * (uint64_t)e->ninsns + (uint64_t)CHARGE_INSNS * (nloops + 1) + 3;
+	total = 11 * (uint64_t)e->ninsns + (uint64_t)CHARGE_INSNS * (nloops + 1) +
+		(uint64_t)TRIPS_INSNS * nloops + 3;
 	if (e->ninsns == 0 || e->insns[e->ninsns - 1].op != KILN_WASM_OP_END ||
 	    total > UINT32_MAX) {
 		rc = kiln_err_set(f->err, e->ninsns == 0 ? KILN_EINVALID : KILN_ELIMIT,
@@ -219,20 +338,30 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 		goto out;
 	}
 	cost = calloc((size_t)nloops + 1, sizeof *cost);
+	loops = calloc((size_t)nloops + 1, sizeof *loops);
 	stack = malloc(sizeof *stack * ((size_t)e->ninsns + 1));
 	code = malloc(sizeof *code * (size_t)total);
-	if (cost == NULL || stack == NULL || code == NULL) {
+	if (cost == NULL || loops == NULL || stack == NULL || code == NULL) {
 		rc = kiln_err_set(f->err, KILN_ENOMEM, "%s: out of memory", m->name);
 		goto out;
 	}
 
-	/* costs: blocks and ifs inherit the enclosing charge point */
+	if ((rc = kiln_fuel_loops(body, fl, loops, nloops)) != KILN_OK) {
+		rc = kiln_err_set(f->err, rc, "%s: out of memory", m->name);
+		goto out;
+	}
+
+	/* costs: blocks and ifs inherit the enclosing charge point; a counted
+	 * loop's cost is known once it closes */
 	k = 0;
 	for (uint32_t j = 0; j < e->ninsns; j++) {
 		uint16_t op = e->insns[j].op;
 		if (op == KILN_WASM_OP_END) {
+			uint32_t inner = cur;
 			if (depth > 0)
 				cur = stack[--depth];
+			if (inner != cur)
+				settle(&loops[inner - 1], &cost[cur], cost[inner]);
 			continue;
 		}
 		if (op == OP_ELSE)
@@ -287,9 +416,12 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 			code[n++] = in;
 			break;
 		case OP_LOOP:
-			code[n++] = in;
 			k++;
-			n += charge(f, &code[n], cost[k] ? cost[k] : 1, fl);
+			if (loops[k - 1].kind == KILN_FUEL_LOOP_DYNAMIC)
+				n += charge_trips(f, &code[n], &loops[k - 1], cost[k] ? cost[k] : 1, fl);
+			code[n++] = in;
+			if (loops[k - 1].kind == KILN_FUEL_LOOP_CHARGED)
+				n += charge(f, &code[n], cost[k] ? cost[k] : 1, fl);
 			break;
 		default:
 			code[n++] = in;
@@ -305,6 +437,7 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 	code = NULL;
 out:
 	free(cost);
+	free(loops);
 	free(stack);
 	free(code);
 	return rc;

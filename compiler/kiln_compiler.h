@@ -26,7 +26,12 @@
  * enclosing loop (or to the function body) and is paid for at that loop's
  * header (or at function entry); a charge is at least 1.  So every call and
  * every loop iteration costs at least 1, and straight-line code costs
- * exactly its instruction count.
+ * exactly its instruction count.  A loop whose trip count is fixed when it
+ * is entered (kiln_fuel_loops in wasm_impl.h: an induction variable
+ * stepped by a constant, no other way out or back) is paid for before it
+ * starts, by the same total: trips x its cost, added to the enclosing
+ * charge when the count is a constant, computed at entry when the bound
+ * is a local.  A budget that cannot pay for the whole loop traps there.
  *
  * The code counts in registers: every defined function takes the counter
  * as an extra last i64 parameter and returns what is left as an extra last

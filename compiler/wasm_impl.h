@@ -11,6 +11,7 @@
  *               every opcode the reader knows (wasm_opcodes.c).
  *   ownership   kiln_wasm_own(): hand a malloc'd block to a module.
  *   compare     kiln_wasm_compare(): structural equality, for round trips.
+ *   loops       kiln_fuel_loops(): the fuel pass's counted loops.
  */
 #ifndef KILN_WASM_IMPL_H
 #define KILN_WASM_IMPL_H
@@ -140,5 +141,45 @@ void kiln_wasm_write_expr(struct kiln_wbuf *b, const struct kiln_wasm_expr *e,
  */
 bool kiln_wasm_compare(const struct kiln_wasm_module *a, const struct kiln_wasm_module *b,
 		       char *where, size_t wherelen);
+
+/* ---- counted loops (fuel_loops.c) ----------------------------------- */
+
+enum kiln_fuel_loop_kind {
+	KILN_FUEL_LOOP_CHARGED = 0, /* charged at its header, every iteration */
+	KILN_FUEL_LOOP_STATIC,      /* runs `trips` times: paid by the enclosing charge */
+	KILN_FUEL_LOOP_DYNAMIC,     /* trips computed and paid at entry */
+};
+
+/** One loop of a body, as kiln_fuel_loops() found it. */
+struct kiln_fuel_loop {
+	enum kiln_fuel_loop_kind kind;
+	uint64_t trips;      /* STATIC: times the body runs, >= 1 */
+	uint32_t ivar;       /* the induction variable (local index) */
+	int32_t step;        /* added to it each iteration (+1 or -1 if DYNAMIC) */
+	uint16_t cmp;        /* the continue test: i32.ne, lt_u, lt_s, gt_u, gt_s */
+	bool head;           /* tested before the step (else after it) */
+	bool calls;          /* its body calls a function */
+	bool bound_is_local; /* the test's other operand: local `bound`, */
+	uint32_t bound;      /* or the constant `bound` */
+};
+
+/**
+ * Classify the loops of @body (a function with @nparams parameters), in
+ * the order of their `loop` instructions, into @loops[0..@nloops) (caller
+ * owned; @nloops must be the body's number of loops, else none is
+ * counted).  See fuel_loops.c for which loops count.  Returns KILN_OK or
+ * KILN_ENOMEM (then every loop is CHARGED).
+ */
+int kiln_fuel_loops(const struct kiln_wasm_body *body, uint32_t nparams,
+		    struct kiln_fuel_loop *loops, uint32_t nloops);
+
+/**
+ * How many times a loop of a counted shape runs when its first test sees
+ * @v1 (the variable at entry, plus the step for the tail shape), each
+ * iteration adds @step, and it goes on while `v CMP @b` (@cmp an i32
+ * comparison opcode), with wasm's wrap-around; 0 when that is not a
+ * finite count this function can give.
+ */
+uint64_t kiln_fuel_loop_trips(uint16_t cmp, int32_t step, uint32_t v1, uint32_t b);
 
 #endif /* KILN_WASM_IMPL_H */

@@ -70,6 +70,95 @@
   (func (export "via_passive") (param i32) (result i32)
     (table.init $t $later (i32.const 7) (i32.const 0) (i32.const 1))
     (call_indirect $t (type $i_i) (local.get 0) (i32.const 7)))
+  ;; Counted loops (compiler/fuel_loops.c): paid for in full before they
+  ;; start, by the same total a charge per iteration would reach.
+  ;; static: 1000 trips of 14 folded into the entry charge, 2 + 14000 = 14002
+  (func (export "static_sum") (result i32) (local $i i32) (local $acc i32)
+    loop
+      local.get $acc
+      local.get $i
+      i32.add
+      local.set $acc
+      i32.const 16
+      local.get $acc
+      i32.store
+      local.get $i
+      i32.const 1
+      i32.add
+      local.tee $i
+      i32.const 1000
+      i32.lt_u
+      br_if 0
+    end
+    local.get $acc)
+  (func (export "peek16") (result i32) (i32.load (i32.const 16)))
+  (func (export "poke16") (param i32) (i32.store (i32.const 16) (local.get 0)))
+  ;; dynamic, tail shape: n trips of 11 (2^32 for n = 0), 2 + 11 * trips
+  (func (export "dyn_count") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    loop
+      local.get $acc
+      i32.const 3
+      i32.add
+      local.set $acc
+      local.get $i
+      i32.const 1
+      i32.add
+      local.tee $i
+      local.get $n
+      i32.ne
+      br_if 0
+    end
+    local.get $acc)
+  ;; dynamic, counting down with a signed test: max(n, 1) trips of 11
+  (func (export "dyn_down") (param $n i32) (result i32) (local $acc i32)
+    loop
+      local.get $acc
+      i32.const 1
+      i32.add
+      local.set $acc
+      local.get $n
+      i32.const 1
+      i32.sub
+      local.tee $n
+      i32.const 0
+      i32.gt_s
+      br_if 0
+    end
+    local.get $acc)
+  ;; dynamic, head shape (tested before the step): n + 1 headers of 13
+  (func (export "head_count") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    loop
+      local.get $i
+      local.get $n
+      i32.lt_u
+      if
+        local.get $acc
+        i32.const 2
+        i32.add
+        local.set $acc
+        local.get $i
+        i32.const 1
+        i32.add
+        local.set $i
+        br 1
+      end
+    end
+    local.get $acc)
+  ;; the counted shape, but the body also writes $i: never ends (the
+  ;; values at the test stay odd), so it must stay charged per iteration
+  (func (export "reset_spin") (result i32) (local $i i32)
+    loop
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (if (i32.eq (local.get $i) (i32.const 5)) (then (local.set $i (i32.const 0))))
+      local.get $i
+      i32.const 1
+      i32.add
+      local.tee $i
+      i32.const 10
+      i32.ne
+      br_if 0
+    end
+    local.get $i)
   ;; a loop the C compiler cannot fold into a formula (for the bench)
   (func (export "lcg") (param $n i32) (result i32) (local $x i32)
     (block $done

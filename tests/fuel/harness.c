@@ -247,6 +247,69 @@ static void test_count_cost(void)
 	}
 }
 
+/* Counted loops are paid for before they start (compiler/fuel_loops.c):
+ * the same total as a charge per iteration, and a budget that cannot pay
+ * for the whole loop traps before its first iteration. */
+static void test_counted_loops(void)
+{
+	static const uint32_t ns[] = {1, 5, 1000, 0x7fffffff};
+	uint64_t r = 0, before = 0;
+	int rc, ok = 1;
+
+	kiln_instance_set_fuel(fueled, 1000000);
+	reset_counts();
+	rc = call(fueled, "static_sum", &r, 0, 0, 0);
+	check(rc == KILN_OK && r == 499500 && kiln_instance_fuel_consumed(fueled) == 14002 &&
+		      trap_calls == 0,
+	      "a loop of 1000 constant trips costs 2 + 1000 * 14 = 14002, paid at entry");
+	call(fueled, "poke16", NULL, 1, 7, 0);
+	kiln_instance_set_fuel(fueled, 14001);
+	reset_counts();
+	rc = call(fueled, "static_sum", &r, 0, 0, 0);
+	ok = trapped_on_fuel(rc, fueled) && trap_calls == 1 && trap_left == -1;
+	call(fueled, "peek16", &before, 0, 0, 0);
+	check(ok && before == 7,
+	      "one unit short, it traps before its first iteration (memory untouched)");
+
+	kiln_instance_set_fuel(fueled, 1000000000);
+	ok = 1;
+	for (size_t i = 0; i < 3; i++) {
+		reset_counts();
+		rc = call(fueled, "dyn_count", &r, 1, ns[i], 0);
+		ok &= rc == KILN_OK && r == 3 * ns[i] &&
+		      kiln_instance_fuel_consumed(fueled) == 2 + 11 * (uint64_t)ns[i];
+		rc = call(fueled, "dyn_down", &r, 1, ns[i], 0);
+		ok &= rc == KILN_OK && r == ns[i] &&
+		      kiln_instance_fuel_consumed(fueled) == 2 + 11 * (uint64_t)ns[i];
+		rc = call(fueled, "head_count", &r, 1, ns[i], 0);
+		ok &= rc == KILN_OK && r == 2 * ns[i] &&
+		      kiln_instance_fuel_consumed(fueled) == 2 + 13 * ((uint64_t)ns[i] + 1);
+	}
+	rc = call(fueled, "dyn_down", &r, 1, (uint32_t)-5, 0);
+	ok &= rc == KILN_OK && r == 1 && kiln_instance_fuel_consumed(fueled) == 13;
+	check(ok && trap_calls == 0,
+	      "trip counts taken at entry cost what a charge per iteration would (up, down, "
+	      "tested first; 1, 5 and 1000 trips; a negative start runs once)");
+
+	kiln_instance_set_fuel(fueled, 1000000);
+	reset_counts();
+	rc = call(fueled, "dyn_count", &r, 1, 0, 0);
+	check(trapped_on_fuel(rc, fueled) && trap_calls == 1 &&
+		      trap_left == 1000000 - 2 - 11 * ((int64_t)1 << 32),
+	      "i != 0 from 1 is 2^32 trips: charged all at once, it traps at entry");
+	reset_counts();
+	rc = call(fueled, "dyn_count", &r, 1, ns[3], 0);
+	check(trapped_on_fuel(rc, fueled) && trap_calls == 1 &&
+		      trap_left == 1000000 - 2 - 11 * (int64_t)ns[3],
+	      "2^31 - 1 trips: the same");
+	reset_counts();
+	rc = call(fueled, "reset_spin", &r, 0, 0, 0);
+	check(trapped_on_fuel(rc, fueled) && trap_calls == 1 && trap_left < 0 &&
+		      kiln_instance_fuel_consumed(fueled) == 1000000,
+	      "a loop of the counted shape whose body also writes the variable stays "
+	      "charged per iteration (it never ends: the fuel trap stops it)");
+}
+
 /* Both builds give the same result for @name(a0[, a1]); *@ok is cleared
  * otherwise.  Returns the fueled build's result. */
 static uint64_t same(int *ok, const char *name, int nargs, uint32_t a0, uint32_t a1)
@@ -273,6 +336,9 @@ static void test_same_results(void)
 		same(&ok, "via_passive", 1, x, 0);
 		same(&ok, "sum_squares", 1, x * 10, 0);
 		same(&ok, "lcg", 1, x * 1000, 0);
+		same(&ok, "dyn_count", 1, x + 1, 0);
+		same(&ok, "dyn_down", 1, x - 3, 0);
+		same(&ok, "head_count", 1, x, 0);
 	}
 	/* spot values, so that "same" cannot mean "same and wrong" */
 	ok &= same(&ok, "fib", 1, 19, 0) == 4181;
@@ -280,6 +346,8 @@ static void test_same_results(void)
 	ok &= same(&ok, "via_passive", 1, 5, 0) == 15;
 	ok &= same(&ok, "via_global", 1, 6, 0) == 36;
 	ok &= same(&ok, "sum_squares", 1, 4, 0) == 14;
+	ok &= same(&ok, "static_sum", 0, 0, 0) == 499500;
+	ok &= same(&ok, "dyn_count", 1, 7, 0) == 21;
 	check(ok && exhausted_calls == 0 && trap_calls == 0, "plain and fueled builds compute the same results");
 }
 
@@ -367,6 +435,7 @@ int main(int argc, char **argv)
 	test_emptied_by_import();
 	test_recursion();
 	test_count_cost();
+	test_counted_loops();
 	test_same_results();
 	printf(FUEL_SUITE ": %u passed, %u failed\n", passed, failed);
 	rc = failed ? 1 : 0;

@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_WASM_READER     := $(FUZZ_DIR)/fuzz_wasm_reader
 FUZZ_WASM_READER_SRC := tests/fuzz/fuzz_wasm_reader.c compiler/wasm_reader.c \
                         compiler/wasm_writer.c compiler/wasm_bytes.c compiler/wasm_opcodes.c \
-                        compiler/wasm_compare.c compiler/instrument_fuel.c \
+                        compiler/wasm_compare.c compiler/instrument_fuel.c compiler/fuel_loops.c \
                         compiler/instrument_memcap.c
 
 $(FUZZ_WASM_READER): $(FUZZ_WASM_READER_SRC) compiler/wasm_impl.h compiler/kiln_wasm.h

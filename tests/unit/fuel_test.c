@@ -72,21 +72,28 @@ static bool is_collect(const struct kiln_wasm_expr *e, uint32_t at, uint32_t g, 
 	       in[4].imm.index == fe && in[5].op == KILN_WASM_OP_END;
 }
 
-/* The charges of one body in order: entry, then each loop. */
-static unsigned charges(const struct kiln_wasm_module *m, uint32_t body, int64_t *out,
-			unsigned max)
+/* The charges of one body in order (entry, then each charged loop),
+ * trapping through function @ft. */
+static unsigned charges_via(const struct kiln_wasm_module *m, uint32_t body, uint32_t ft,
+			    int64_t *out, unsigned max)
 {
 	const struct kiln_wasm_expr *e = &m->bodies[body].code;
 	unsigned n = 0;
 	for (uint32_t i = 0; i + 10 <= e->ninsns && n < max; i++) {
 		if (e->insns[i].op == 0x20 && e->insns[i + 1].op == 0x42 &&
 		    e->insns[i + 2].op == 0x7d && e->insns[i + 8].op == 0x10 &&
-		    e->insns[i + 8].imm.index == FT) {
+		    e->insns[i + 8].imm.index == ft) {
 			out[n++] = e->insns[i + 1].imm.i64;
 			i += 9;
 		}
 	}
 	return n;
+}
+
+static unsigned charges(const struct kiln_wasm_module *m, uint32_t body, int64_t *out,
+			unsigned max)
+{
+	return charges_via(m, body, FT, out, max);
 }
 
 static void test_static_costs(void)
@@ -585,6 +592,120 @@ static void test_second_pass_refused(void)
 	kiln_wasm_free(m);
 }
 
+/* tests/wasm/fuel_loops.wat: one loop shape per function, in order. */
+enum { TAIL_CONST, TAIL_STEP4, HEAD_EQZ, DYNAMIC, EARLY_EXIT, IVAR_WRITTEN, BOUND_WRITTEN,
+       TWO_BACKEDGES, STEPS_OVER, CALLS_IN, NESTED, HUGE, DOWN, HEAD_IF_EXIT, NLOOPFUNCS };
+
+static enum kiln_fuel_loop_kind loop_kind(const struct kiln_wasm_module *m, uint32_t func,
+					  uint32_t which, uint64_t *trips)
+{
+	struct kiln_fuel_loop l[2];
+	uint32_t nloops = 0;
+	const struct kiln_wasm_expr *e = &m->bodies[func].code;
+	for (uint32_t j = 0; j < e->ninsns; j++)
+		nloops += e->insns[j].op == 0x03;
+	CU_ASSERT_FATAL(nloops >= 1 && nloops <= 2 && which < nloops);
+	CU_ASSERT_EQUAL_FATAL(kiln_fuel_loops(&m->bodies[func],
+					      m->types[m->funcs[func]].nparams, l, nloops),
+			      KILN_OK);
+	if (trips != NULL)
+		*trips = l[which].trips;
+	return l[which].kind;
+}
+
+static void test_counted_loops_found(void)
+{
+	struct kiln_wasm_module *m = load(FIXTURES "/fuel_loops.wasm");
+	uint64_t t = 0;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL_FATAL(m->nfuncs, NLOOPFUNCS);
+	CU_ASSERT_EQUAL(loop_kind(m, TAIL_CONST, 0, &t), KILN_FUEL_LOOP_STATIC);
+	CU_ASSERT_EQUAL(t, 10);
+	CU_ASSERT_EQUAL(loop_kind(m, TAIL_STEP4, 0, &t), KILN_FUEL_LOOP_STATIC);
+	CU_ASSERT_EQUAL(t, 25);
+	CU_ASSERT_EQUAL(loop_kind(m, HEAD_EQZ, 0, &t), KILN_FUEL_LOOP_STATIC);
+	CU_ASSERT_EQUAL(t, 17);
+	CU_ASSERT_EQUAL(loop_kind(m, DYNAMIC, 0, NULL), KILN_FUEL_LOOP_DYNAMIC);
+	CU_ASSERT_EQUAL(loop_kind(m, DOWN, 0, NULL), KILN_FUEL_LOOP_DYNAMIC);
+	CU_ASSERT_EQUAL(loop_kind(m, NESTED, 0, &t), KILN_FUEL_LOOP_STATIC);
+	CU_ASSERT_EQUAL(t, 3);
+	CU_ASSERT_EQUAL(loop_kind(m, NESTED, 1, &t), KILN_FUEL_LOOP_STATIC);
+	CU_ASSERT_EQUAL(t, 4);
+	/* each of these has something that makes the count unknowable */
+	CU_ASSERT_EQUAL(loop_kind(m, EARLY_EXIT, 0, NULL), KILN_FUEL_LOOP_CHARGED);
+	CU_ASSERT_EQUAL(loop_kind(m, IVAR_WRITTEN, 0, NULL), KILN_FUEL_LOOP_CHARGED);
+	CU_ASSERT_EQUAL(loop_kind(m, BOUND_WRITTEN, 0, NULL), KILN_FUEL_LOOP_CHARGED);
+	CU_ASSERT_EQUAL(loop_kind(m, TWO_BACKEDGES, 0, NULL), KILN_FUEL_LOOP_CHARGED);
+	CU_ASSERT_EQUAL(loop_kind(m, STEPS_OVER, 0, NULL), KILN_FUEL_LOOP_CHARGED);
+	CU_ASSERT_EQUAL(loop_kind(m, CALLS_IN, 0, NULL), KILN_FUEL_LOOP_CHARGED);
+	CU_ASSERT_EQUAL(loop_kind(m, HEAD_IF_EXIT, 0, NULL), KILN_FUEL_LOOP_CHARGED);
+	kiln_wasm_free(m);
+}
+
+static void test_counted_loop_charges(void)
+{
+	/* fuel_loops has no imports: fuel_exhausted is 0, fuel_trap 1 */
+	struct kiln_wasm_module *m = instrumented(FIXTURES "/fuel_loops.wasm");
+	const struct kiln_wasm_expr *e;
+	int64_t c[4];
+	bool mul = false;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	/* a constant loop is paid for by the entry charge, as if unrolled */
+	CU_ASSERT_EQUAL_FATAL(charges_via(m, TAIL_CONST, 1, c, 4), 1);
+	CU_ASSERT_EQUAL(c[0], 71);
+	CU_ASSERT_EQUAL_FATAL(charges_via(m, TAIL_STEP4, 1, c, 4), 1);
+	CU_ASSERT_EQUAL(c[0], 203);
+	CU_ASSERT_EQUAL_FATAL(charges_via(m, HEAD_EQZ, 1, c, 4), 1);
+	CU_ASSERT_EQUAL(c[0], 171);
+	CU_ASSERT_EQUAL_FATAL(charges_via(m, NESTED, 1, c, 4), 1);
+	CU_ASSERT_EQUAL(c[0], 115);
+	/* past 2^40 the outer loop keeps its charge; the inner one is in it */
+	CU_ASSERT_EQUAL_FATAL(charges_via(m, HUGE, 1, c, 4), 2);
+	CU_ASSERT_EQUAL(c[0], 1);
+	CU_ASSERT_EQUAL(c[1], 7340042);
+	/* a dynamic one: the entry charge, then trips x 7 before the loop
+	 * (an i64.mul by 7), none inside */
+	CU_ASSERT_EQUAL(charges_via(m, DYNAMIC, 1, c, 4), 1);
+	e = &m->bodies[DYNAMIC].code;
+	for (uint32_t j = 1; j < e->ninsns; j++)
+		if (e->insns[j].op == 0x7e && e->insns[j - 1].op == 0x42 &&
+		    e->insns[j - 1].imm.i64 == 7)
+			mul = true;
+	CU_ASSERT_TRUE(mul);
+	/* the others: entry and one charge per iteration */
+	for (uint32_t f = EARLY_EXIT; f <= CALLS_IN; f++)
+		CU_ASSERT_EQUAL(charges_via(m, f, 1, c, 4), 2);
+	CU_ASSERT_EQUAL(charges_via(m, HEAD_IF_EXIT, 1, c, 4), 2);
+	kiln_wasm_free(m);
+}
+
+static void test_loop_trips(void)
+{
+	enum { NE = 0x47, LT_S = 0x48, LT_U = 0x49, GT_S = 0x4a, GT_U = 0x4b };
+	/* v1 is the first value tested; the count includes the failing test */
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(NE, 1, 1, 10), 10);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(NE, 1, 0, 0), 1);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(NE, 1, 5, 3), UINT64_C(4294967295));
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(NE, -1, 9, 0), 10);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(LT_U, 1, 10, 5), 1);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(LT_U, 1, 0, 5), 6);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(LT_S, 1, (uint32_t)-3, 2), 6);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(LT_U, 1, (uint32_t)-3, 2), 1);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(GT_U, -1, 5, 0), 6);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(GT_S, -1, 2, (uint32_t)-2), 5);
+	/* a test that the step can never make fail */
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(LT_U, -1, 0, 5), 0);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(GT_S, 1, 0, 5), 0);
+	/* larger steps: exact, or 0 when the value would wrap or skip */
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(NE, 4, 0, 64), 17);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(NE, 4, 0, 10), 0);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(NE, -4, 64, 0), 17);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(LT_U, 4, 7, 100), 25);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(LT_U, 8, 0xfffffff0u, 0xffffffffu), 0);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(GT_S, -2, 10, 1), 6);
+	CU_ASSERT_EQUAL(kiln_fuel_loop_trips(GT_S, -8, (uint32_t)INT32_MIN + 4, (uint32_t)INT32_MIN), 0);
+}
+
 void kiln_test_fuel(void)
 {
 	CU_pSuite s = CU_add_suite("fuel", NULL, NULL);
@@ -601,4 +722,7 @@ void kiln_test_fuel(void)
 	CU_add_test(s, "bad name section kept", test_bad_name_section_kept);
 	CU_add_test(s, "odd label names kept", test_odd_label_names_kept);
 	CU_add_test(s, "second pass refused", test_second_pass_refused);
+	CU_add_test(s, "counted loops found", test_counted_loops_found);
+	CU_add_test(s, "counted loops paid at entry", test_counted_loop_charges);
+	CU_add_test(s, "trip counts", test_loop_trips);
 }
