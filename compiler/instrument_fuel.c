@@ -10,6 +10,10 @@
  * a constant (as if it were unrolled), or computed and charged just before
  * it (charge_trips) when they depend on a local.  Its total is the same as
  * charges per iteration would reach; only the moment of a trap differs.
+ * A small innermost loop that calls nothing is unrolled into 2 or 4
+ * copies (unroll()), so that one charge pays for that many iterations; the
+ * rule above holds for the unrolled code (a loop of t iterations pays for
+ * fewer than t + 4).
  *
  * Where the counter lives.  The runtime sets and reads the exported global
  * __kiln_fuel ($G), but the code does not count in it: wasm2c keeps globals
@@ -77,6 +81,24 @@
  * its cost per trip below 2^20, so that 2^32 trips fit an i64 charge. */
 #define FOLD_MAX ((uint64_t)1 << 40)
 #define TRIP_COST_MAX ((uint64_t)1 << 20)
+/* Innermost loops that cost up to UNROLL_COST_MAX are unrolled
+ * (unroll()): into UNROLL_MAX copies up to UNROLL_SMALL, two above. */
+#ifndef KILN_FUEL_UNROLL_COST_MAX
+#define KILN_FUEL_UNROLL_COST_MAX 40
+#endif
+#ifndef KILN_FUEL_UNROLL_SMALL
+#define KILN_FUEL_UNROLL_SMALL 12
+#endif
+#ifndef KILN_FUEL_UNROLL_MAX
+#define KILN_FUEL_UNROLL_MAX 4
+#endif
+#define UNROLL_COST_MAX KILN_FUEL_UNROLL_COST_MAX
+#define UNROLL_MAX KILN_FUEL_UNROLL_MAX
+
+static uint32_t copies(uint64_t cost)
+{
+	return cost <= KILN_FUEL_UNROLL_SMALL ? UNROLL_MAX : 2;
+}
 #define NONE UINT32_MAX
 #define WANTED (UINT32_MAX - 1) /* wrapper[]: needs one, not numbered yet */
 
@@ -86,6 +108,9 @@ enum {
 	OP_LOOP = 0x03,
 	OP_IF = 0x04,
 	OP_ELSE = 0x05,
+	OP_BR = 0x0c,
+	OP_BR_IF = 0x0d,
+	OP_BR_TABLE = 0x0e,
 	OP_RETURN = 0x0f,
 	OP_CALL = 0x10,
 	OP_CALL_INDIRECT = 0x11,
@@ -304,11 +329,114 @@ static uint32_t collect(const struct fuel *f, struct kiln_wasm_insn *out)
 	return 6;
 }
 
+/* One instruction of the original body, copied: the counter threaded
+ * through calls and returns, locals renumbered, references to wrappers.
+ * Loops are the caller's business. */
+static uint32_t copy_insn(const struct fuel *f, struct kiln_wasm_insn in, struct kiln_wasm_insn *out,
+			  uint32_t fl)
+{
+	uint32_t n = 0;
+	switch (in.op) {
+	case OP_RETURN:
+		out[n++] = insn(OP_LOCAL_GET, fl);
+		out[n++] = in;
+		break;
+	case OP_CALL:
+	case OP_CALL_INDIRECT:
+		if (in.op == OP_CALL && in.imm.index >= f->old_nimp) {
+			in.imm.index = call_index(f, in.imm.index);
+			out[n++] = insn(OP_LOCAL_GET, fl);
+			out[n++] = in;
+			out[n++] = insn(OP_LOCAL_SET, fl);
+		} else {
+			/* an import, or through a table */
+			out[n++] = insn(OP_LOCAL_GET, fl);
+			out[n++] = insn(OP_GLOBAL_SET, f->fuel_global);
+			out[n++] = in;
+			n += collect(f, &out[n]);
+			out[n++] = insn(OP_GLOBAL_GET, f->fuel_global);
+			out[n++] = insn(OP_LOCAL_SET, fl);
+		}
+		break;
+	case OP_REF_FUNC:
+		in.imm.index = ref_index(f, in.imm.index);
+		out[n++] = in;
+		break;
+	case OP_LOCAL_GET:
+	case OP_LOCAL_SET:
+	case OP_LOCAL_TEE:
+		if (in.imm.index >= fl)
+			in.imm.index++;
+		out[n++] = in;
+		break;
+	default:
+		out[n++] = in;
+	}
+	return n;
+}
+
+/* The body of an unrolled loop, insns[from..to), once: branches to labels
+ * outside the loop reach @extra more blocks (see unroll()). */
+static uint32_t copy_unrolled(const struct fuel *f, const struct kiln_wasm_insn *insns, uint32_t from,
+			      uint32_t to, uint32_t extra, struct kiln_wasm_insn *out, uint32_t fl)
+{
+	uint32_t n = 0, d = 0;
+	for (uint32_t j = from; j < to; j++) {
+		struct kiln_wasm_insn in = insns[j];
+		if (in.op == OP_BLOCK || in.op == OP_IF)
+			d++;
+		else if (in.op == KILN_WASM_OP_END)
+			d--;
+		else if ((in.op == OP_BR || in.op == OP_BR_IF) && in.imm.index > d)
+			in.imm.index += extra;
+		n += copy_insn(f, in, &out[n], fl);
+	}
+	return n;
+}
+
+/*
+ * The loop at insns[start] (its end at @end) unrolled into @copies copies
+ * of its body, so that one charge of @copies times its cost pays for that
+ * many iterations.  With two copies:
+ *
+ *   block  loop  charge 2C  block  BODY  br 2  end  BODY  end  end
+ *
+ * In every copy but the last, a branch back to the loop lands on the end
+ * of the block around that copy, that is on the next copy, and falling off
+ * its end leaves through a `br` to the outer block; the last copy is the
+ * loop's body as it was.  A branch to a label inside the body is
+ * unchanged; one to a label outside passes the blocks added around it.
+ * The rule "paid for at the head of its innermost loop" holds for the
+ * unrolled code, so a loop that runs t iterations now pays for fewer than
+ * t + copies.
+ */
+static uint32_t unroll(const struct fuel *f, const struct kiln_wasm_insn *insns, uint32_t start,
+		       uint32_t end, uint32_t copies, uint64_t cost, struct kiln_wasm_insn *out,
+		       uint32_t fl)
+{
+	uint32_t n = 0;
+	out[n++] = insn(OP_BLOCK, (uint64_t)KILN_WASM_BLOCK_EMPTY);
+	out[n++] = insns[start];
+	n += charge(f, &out[n], copies * cost, fl);
+	for (uint32_t c = 1; c < copies; c++)
+		out[n++] = insn(OP_BLOCK, (uint64_t)KILN_WASM_BLOCK_EMPTY);
+	for (uint32_t c = 1; c < copies; c++) {
+		/* inside copies - c added blocks, the loop and the outer block */
+		n += copy_unrolled(f, insns, start + 1, end, copies - c + 1, &out[n], fl);
+		out[n++] = insn(OP_BR, copies - c + 1);
+		out[n++] = insn(KILN_WASM_OP_END, 0);
+	}
+	n += copy_unrolled(f, insns, start + 1, end, 1, &out[n], fl);
+	out[n++] = insn(KILN_WASM_OP_END, 0);
+	out[n++] = insn(KILN_WASM_OP_END, 0);
+	return n;
+}
+
 /*
  * Rebuild the body of defined function @i: first pass, the cost of each
- * charge point (0 = entry, then one per loop in order); second pass, the
- * copy with charges, the counter threaded through calls and returns, and
- * locals renumbered.
+ * charge point (0 = entry, then one per loop in order) and which loops to
+ * unroll; second pass, the copy with charges, the counter threaded through
+ * calls and returns, and locals renumbered.
  */
 static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *out)
 {
@@ -319,6 +447,8 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 	uint64_t *cost = NULL;
 	struct kiln_fuel_loop *loops = NULL;
 	uint32_t *stack = NULL; /* per open block: its charge point */
+	uint32_t *ends = NULL;  /* per charge point: where its loop ends */
+	uint8_t *keep = NULL;   /* per charge point: why it cannot be unrolled */
 	uint32_t nloops = 0, depth = 0, cur = 0, k, n = 0;
 	uint64_t total;
 	struct kiln_wasm_insn *code = NULL;
@@ -327,32 +457,28 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 	for (uint32_t j = 0; j < e->ninsns; j++)
 		if (e->insns[j].op == OP_LOOP)
 			nloops++;
-	/* a call of an import becomes 11 instructions, the most any grows */
-	total = 11 * (uint64_t)e->ninsns + (uint64_t)CHARGE_INSNS * (nloops + 1) +
-		(uint64_t)TRIPS_INSNS * nloops + 3;
-	if (e->ninsns == 0 || e->insns[e->ninsns - 1].op != KILN_WASM_OP_END ||
-	    total > UINT32_MAX) {
-		rc = kiln_err_set(f->err, e->ninsns == 0 ? KILN_EINVALID : KILN_ELIMIT,
-				  "%s: function %u: %s", m->name, f->old_nimp + i,
-				  e->ninsns == 0 ? "empty body" : "too large to instrument");
+	if (e->ninsns == 0 || e->insns[e->ninsns - 1].op != KILN_WASM_OP_END) {
+		rc = kiln_err_set(f->err, KILN_EINVALID, "%s: function %u: empty body", m->name,
+				  f->old_nimp + i);
 		goto out;
 	}
 	cost = calloc((size_t)nloops + 1, sizeof *cost);
 	loops = calloc((size_t)nloops + 1, sizeof *loops);
 	stack = malloc(sizeof *stack * ((size_t)e->ninsns + 1));
-	code = malloc(sizeof *code * (size_t)total);
-	if (cost == NULL || loops == NULL || stack == NULL || code == NULL) {
+	ends = calloc((size_t)nloops + 1, sizeof *ends);
+	keep = calloc((size_t)nloops + 1, sizeof *keep);
+	if (cost == NULL || loops == NULL || stack == NULL || ends == NULL || keep == NULL) {
 		rc = kiln_err_set(f->err, KILN_ENOMEM, "%s: out of memory", m->name);
 		goto out;
 	}
-
 	if ((rc = kiln_fuel_loops(body, fl, loops, nloops)) != KILN_OK) {
 		rc = kiln_err_set(f->err, rc, "%s: out of memory", m->name);
 		goto out;
 	}
 
 	/* costs: blocks and ifs inherit the enclosing charge point; a counted
-	 * loop's cost is known once it closes */
+	 * loop's cost is known once it closes.  A loop is unrolled when it
+	 * holds no loop, call or br_table, has no block type and is small. */
 	k = 0;
 	for (uint32_t j = 0; j < e->ninsns; j++) {
 		uint16_t op = e->insns[j].op;
@@ -360,8 +486,10 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 			uint32_t inner = cur;
 			if (depth > 0)
 				cur = stack[--depth];
-			if (inner != cur)
+			if (inner != cur) {
+				ends[inner] = j;
 				settle(&loops[inner - 1], &cost[cur], cost[inner]);
+			}
 			continue;
 		}
 		if (op == OP_ELSE)
@@ -370,9 +498,33 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 		if (op == OP_BLOCK || op == OP_IF) {
 			stack[depth++] = cur;
 		} else if (op == OP_LOOP) {
+			keep[cur] = 1;
 			stack[depth++] = cur;
 			cur = ++k;
+			if (e->insns[j].imm.block != KILN_WASM_BLOCK_EMPTY)
+				keep[cur] = 1;
+		} else if (op == OP_CALL || op == OP_CALL_INDIRECT || op == OP_BR_TABLE) {
+			keep[cur] = 1;
 		}
+	}
+	for (k = 1; k <= nloops; k++) {
+		if (loops[k - 1].kind != KILN_FUEL_LOOP_CHARGED || cost[k] > UNROLL_COST_MAX ||
+		    ends[k] == 0)
+			keep[k] = 1;
+	}
+	/* a call of an import becomes 11 instructions, the most any grows;
+	 * an unrolled body (no calls: 2 at most, a return) is copied
+	 * UNROLL_MAX times at most, with 3 instructions a copy around it */
+	total = (11 + 2 * (uint64_t)UNROLL_MAX) * e->ninsns +
+		(uint64_t)(CHARGE_INSNS + TRIPS_INSNS + 3 * UNROLL_MAX + 4) * (nloops + 1) + 3;
+	if (total > UINT32_MAX) {
+		rc = kiln_err_set(f->err, KILN_ELIMIT, "%s: function %u: too large to instrument",
+				  m->name, f->old_nimp + i);
+		goto out;
+	}
+	if ((code = malloc(sizeof *code * (size_t)total)) == NULL) {
+		rc = kiln_err_set(f->err, KILN_ENOMEM, "%s: out of memory", m->name);
+		goto out;
 	}
 
 	/* entry charge, the block standing for the function's label, the
@@ -382,50 +534,22 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 	k = 0;
 	for (uint32_t j = 0; j + 1 < e->ninsns; j++) {
 		struct kiln_wasm_insn in = e->insns[j];
-		switch (in.op) {
-		case OP_RETURN:
-			code[n++] = insn(OP_LOCAL_GET, fl);
-			code[n++] = in;
-			break;
-		case OP_CALL:
-		case OP_CALL_INDIRECT:
-			if (in.op == OP_CALL && in.imm.index >= f->old_nimp) {
-				in.imm.index = call_index(f, in.imm.index);
-				code[n++] = insn(OP_LOCAL_GET, fl);
-				code[n++] = in;
-				code[n++] = insn(OP_LOCAL_SET, fl);
-			} else {
-				/* an import, or through a table */
-				code[n++] = insn(OP_LOCAL_GET, fl);
-				code[n++] = insn(OP_GLOBAL_SET, f->fuel_global);
-				code[n++] = in;
-				n += collect(f, &code[n]);
-				code[n++] = insn(OP_GLOBAL_GET, f->fuel_global);
-				code[n++] = insn(OP_LOCAL_SET, fl);
-			}
-			break;
-		case OP_REF_FUNC:
-			in.imm.index = ref_index(f, in.imm.index);
-			code[n++] = in;
-			break;
-		case OP_LOCAL_GET:
-		case OP_LOCAL_SET:
-		case OP_LOCAL_TEE:
-			if (in.imm.index >= fl)
-				in.imm.index++;
-			code[n++] = in;
-			break;
-		case OP_LOOP:
-			k++;
-			if (loops[k - 1].kind == KILN_FUEL_LOOP_DYNAMIC)
-				n += charge_trips(f, &code[n], &loops[k - 1], cost[k] ? cost[k] : 1, fl);
-			code[n++] = in;
-			if (loops[k - 1].kind == KILN_FUEL_LOOP_CHARGED)
-				n += charge(f, &code[n], cost[k] ? cost[k] : 1, fl);
-			break;
-		default:
-			code[n++] = in;
+		if (in.op != OP_LOOP) {
+			n += copy_insn(f, in, &code[n], fl);
+			continue;
 		}
+		k++;
+		if (!keep[k]) {
+			n += unroll(f, e->insns, j, ends[k], copies(cost[k]), cost[k] ? cost[k] : 1,
+				    &code[n], fl);
+			j = ends[k];
+			continue;
+		}
+		if (loops[k - 1].kind == KILN_FUEL_LOOP_DYNAMIC)
+			n += charge_trips(f, &code[n], &loops[k - 1], cost[k] ? cost[k] : 1, fl);
+		code[n++] = in;
+		if (loops[k - 1].kind == KILN_FUEL_LOOP_CHARGED)
+			n += charge(f, &code[n], cost[k] ? cost[k] : 1, fl);
 	}
 	code[n++] = insn(KILN_WASM_OP_END, 0);
 	code[n++] = insn(OP_LOCAL_GET, fl);
@@ -439,6 +563,8 @@ out:
 	free(cost);
 	free(loops);
 	free(stack);
+	free(ends);
+	free(keep);
 	free(code);
 	return rc;
 }

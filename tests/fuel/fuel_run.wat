@@ -27,7 +27,8 @@
     i32.add
     call $recurse)
 
-  ;; entry costs 3 (block, loop, local.get after), the loop 9 per header
+  ;; entry costs 3 (block, loop, local.get after), the loop 9 per header;
+  ;; unrolled into 4 copies it is charged 36 for every 4 headers
   (func (export "count") (param $n i32) (result i32) (local $i i32)
     block $exit
       loop $top
@@ -159,6 +160,54 @@
       br_if 0
     end
     local.get $i)
+  ;; Unrolled loops (instrument_fuel.c, unroll()): ways out of the middle,
+  ;; a block inside, a return, a branch to the function's label; the plain
+  ;; and fueled builds must agree for every n, m.
+  (func (export "unroll_mix") (param $n i32) (param $m i32) (result i32)
+    (local $i i32) (local $acc i32)
+    block $out
+      loop $top
+        block $skip
+          local.get $i
+          i32.const 1
+          i32.and
+          br_if $skip
+          local.get $acc
+          local.get $i
+          i32.add
+          local.set $acc
+        end
+        local.get $i
+        local.get $m
+        i32.eq
+        br_if $out
+        local.get $i
+        i32.const 1000
+        i32.eq
+        if
+          local.get $acc
+          i32.const 7
+          i32.add
+          return
+        end
+        local.get $acc
+        i32.const 9
+        i32.add
+        local.get $i
+        i32.const 900
+        i32.eq
+        br_if 2
+        drop
+        local.get $i
+        i32.const 1
+        i32.add
+        local.tee $i
+        local.get $n
+        i32.lt_u
+        br_if $top
+      end
+    end
+    local.get $acc)
   ;; a loop the C compiler cannot fold into a formula (for the bench)
   (func (export "lcg") (param $n i32) (result i32) (local $x i32)
     (block $done

@@ -176,6 +176,13 @@ static void test_spin(void)
 	      "(loop (br 0)) ends in the fuel trap, through fuel_trap once");
 }
 
+/* What count(n) costs: entry 3, and its loop (9 a header, n + 1 headers)
+ * unrolled into 4 copies, so 36 for every 4 headers begun. */
+static uint64_t count_cost(uint32_t n)
+{
+	return 3 + 36 * (((uint64_t)n + 1 + 3) / 4);
+}
+
 static void test_empty_on_entry(void)
 {
 	uint64_t r = 0;
@@ -187,7 +194,7 @@ static void test_empty_on_entry(void)
 	rc = call(fueled, "indirect", &r, 2, 1, 3); /* square(3): env.mul */
 	check(rc == KILN_OK && r == 9 && reenter_rc == KILN_OK && reenter_result == 10 &&
 		      exhausted_calls == 1 && counter_seen == 0 && trap_calls == 0 &&
-		      reenter_left == REFILL - (3 + 9 * 11),
+		      reenter_left == REFILL - (int64_t)count_cost(10),
 	      "entered with an empty counter, an export asks fuel_exhausted first");
 	reset_counts();
 	reenter_in_mul = 1;
@@ -237,12 +244,10 @@ static void test_count_cost(void)
 		int rc;
 		reset_counts();
 		rc = call(fueled, "count", &r, 1, ns[i], 0);
-		/* entry 3, then 9 at each of the N + 1 loop headers */
-		snprintf(what, sizeof what, "count(%u) costs 3 + 9 * (N + 1) = %lld", ns[i],
-			 (long long)(3 + 9 * ((int64_t)ns[i] + 1)));
+		snprintf(what, sizeof what, "count(%u) costs 3 + 36 * ceil((N + 1) / 4) = %llu",
+			 ns[i], (unsigned long long)count_cost(ns[i]));
 		check(rc == KILN_OK && r == ns[i] && exhausted_calls == 0 && trap_calls == 0 &&
-			      kiln_instance_fuel_consumed(fueled) ==
-				      3 + 9 * ((uint64_t)ns[i] + 1),
+			      kiln_instance_fuel_consumed(fueled) == count_cost(ns[i]),
 		      what);
 	}
 }
@@ -339,6 +344,8 @@ static void test_same_results(void)
 		same(&ok, "dyn_count", 1, x + 1, 0);
 		same(&ok, "dyn_down", 1, x - 3, 0);
 		same(&ok, "head_count", 1, x, 0);
+		for (uint32_t y = 0; y < 12; y++)
+			same(&ok, "unroll_mix", 2, x * 137 % 1700, y * y * 17 % 1200);
 	}
 	/* spot values, so that "same" cannot mean "same and wrong" */
 	ok &= same(&ok, "fib", 1, 19, 0) == 4181;
@@ -348,6 +355,9 @@ static void test_same_results(void)
 	ok &= same(&ok, "sum_squares", 1, 4, 0) == 14;
 	ok &= same(&ok, "static_sum", 0, 0, 0) == 499500;
 	ok &= same(&ok, "dyn_count", 1, 7, 0) == 21;
+	ok &= same(&ok, "unroll_mix", 2, 10, 5) == 6;      /* 0+2+4, left at i = 5 */
+	ok &= same(&ok, "unroll_mix", 2, 2000, 5000) == 202959; /* br_if 2 at 900 */
+	ok &= same(&ok, "unroll_mix", 2, 7, 100) == 12;    /* 0+2+4+6, ran out */
 	check(ok && exhausted_calls == 0 && trap_calls == 0, "plain and fueled builds compute the same results");
 }
 

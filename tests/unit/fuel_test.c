@@ -113,24 +113,28 @@ static void test_static_costs(void)
 	CU_ASSERT_EQUAL_FATAL(charges(m, 2, c, 8), 3);
 	CU_ASSERT_EQUAL(c[0], 5);
 	CU_ASSERT_EQUAL(c[1], 14);
-	CU_ASSERT_EQUAL(c[2], 1);
+	/* the inner loop costs 1 and is unrolled into 4 copies (innermost,
+	 * small, no call): one charge of 4 for four iterations */
+	CU_ASSERT_EQUAL(c[2], 4);
 	/* after the entry charge and the block standing for the function's
 	 * label, the loop charge sits right after the loop instruction */
 	CU_ASSERT_EQUAL(m->bodies[2].code.insns[10].op, 0x02);
 	CU_ASSERT_EQUAL(m->bodies[2].code.insns[10].imm.block, -1); /* i32 */
 	CU_ASSERT_EQUAL(m->bodies[2].code.insns[14].op, 0x03);
 	CU_ASSERT_TRUE(is_charge(&m->bodies[2].code, 15, 14, 1, FT));
-	/* an empty loop is charged 1 per iteration */
+	/* an empty loop is charged 1 per iteration, 4 for its 4 copies */
 	CU_ASSERT_EQUAL_FATAL(charges(m, 3, c, 8), 2);
 	CU_ASSERT_EQUAL(c[0], 1);
-	CU_ASSERT_EQUAL(c[1], 1);
+	CU_ASSERT_EQUAL(c[1], 4);
 	CU_ASSERT_EQUAL(charges(m, 4, c, 8), 1);
 	CU_ASSERT_EQUAL(c[0], 6);
 	CU_ASSERT_EQUAL(charges(m, 5, c, 8), 1);
 	CU_ASSERT_EQUAL(c[0], 8);
 	/* every body grew by its charges, the block, its end and the
-	 * counter's local.get (nothing else to rewrite in $loops) */
-	CU_ASSERT_EQUAL(m->bodies[2].code.ninsns, 26 + 3 * 10 + 3);
+	 * counter's local.get (nothing else to rewrite in $loops), and the
+	 * inner loop (loop nop end) by its unrolling: block, 3 blocks, 3
+	 * copies with a br and an end, one more nop and an end (14) */
+	CU_ASSERT_EQUAL(m->bodies[2].code.ninsns, 26 + 3 * 10 + 3 + 14);
 	kiln_wasm_free(m);
 }
 
