@@ -13,7 +13,13 @@
  * A small innermost loop that calls nothing is unrolled into 2 or 4
  * copies (unroll()), so that one charge pays for that many iterations; the
  * rule above holds for the unrolled code (a loop of t iterations pays for
- * fewer than t + 4).
+ * fewer than t + 4).  A loop that calls a defined function at its top
+ * level, with no branch back to its head before that call, has no header
+ * charge: the call gets the counter minus the loop's cost, and the
+ * callee's entry charge (every defined function has one, at least 1)
+ * checks it on every iteration.  This takes the header's subtract and
+ * branch out of the chain of calls (recurse with clang: fuel/no-fuel 1.57
+ * -> 1.22 in time).
  *
  * Where the counter lives.  The runtime sets and reads the exported global
  * __kiln_fuel ($G), but the code does not count in it: wasm2c keeps globals
@@ -432,6 +438,22 @@ static uint32_t unroll(const struct fuel *f, const struct kiln_wasm_insn *insns,
 	return n;
 }
 
+enum { NO_UNROLL = 1, BACK_SEEN = 2 };
+
+/* A branch to label @l with @depth blocks open: if it goes back to the
+ * head of a loop whose charge no call carries yet, none may from now on
+ * (an iteration could then skip that call). */
+static void back_edge(const uint32_t *owner, uint32_t depth, uint32_t l, uint8_t *keep,
+		      const uint32_t *paid_at)
+{
+	uint32_t lp;
+	if (l >= depth)
+		return; /* the function's label, or invalid */
+	lp = owner[depth - 1 - l];
+	if (lp != 0 && paid_at[lp] == 0)
+		keep[lp] |= BACK_SEEN;
+}
+
 /*
  * Rebuild the body of defined function @i: first pass, the cost of each
  * charge point (0 = entry, then one per loop in order) and which loops to
@@ -448,7 +470,10 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 	struct kiln_fuel_loop *loops = NULL;
 	uint32_t *stack = NULL; /* per open block: its charge point */
 	uint32_t *ends = NULL;  /* per charge point: where its loop ends */
-	uint8_t *keep = NULL;   /* per charge point: why it cannot be unrolled */
+	uint8_t *keep = NULL;   /* per charge point: NO_UNROLL, BACK_SEEN */
+	uint32_t *owner = NULL; /* per open block: its charge point if a loop, else 0 */
+	uint32_t *paid_at = NULL; /* per charge point: the call carrying it, or 0 */
+	uint32_t *pays = NULL;  /* per instruction: the loop whose charge it carries */
 	uint32_t nloops = 0, depth = 0, cur = 0, k, n = 0;
 	uint64_t total;
 	struct kiln_wasm_insn *code = NULL;
@@ -467,7 +492,11 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 	stack = malloc(sizeof *stack * ((size_t)e->ninsns + 1));
 	ends = calloc((size_t)nloops + 1, sizeof *ends);
 	keep = calloc((size_t)nloops + 1, sizeof *keep);
-	if (cost == NULL || loops == NULL || stack == NULL || ends == NULL || keep == NULL) {
+	owner = malloc(sizeof *owner * ((size_t)e->ninsns + 1));
+	paid_at = calloc((size_t)nloops + 1, sizeof *paid_at);
+	pays = calloc((size_t)e->ninsns + 1, sizeof *pays);
+	if (cost == NULL || loops == NULL || stack == NULL || ends == NULL || keep == NULL ||
+	    owner == NULL || paid_at == NULL || pays == NULL) {
 		rc = kiln_err_set(f->err, KILN_ENOMEM, "%s: out of memory", m->name);
 		goto out;
 	}
@@ -496,21 +525,40 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 			continue;
 		cost[cur]++;
 		if (op == OP_BLOCK || op == OP_IF) {
+			owner[depth] = 0;
 			stack[depth++] = cur;
 		} else if (op == OP_LOOP) {
-			keep[cur] = 1;
+			keep[cur] |= NO_UNROLL;
+			owner[depth] = k + 1;
 			stack[depth++] = cur;
 			cur = ++k;
 			if (e->insns[j].imm.block != KILN_WASM_BLOCK_EMPTY)
-				keep[cur] = 1;
+				keep[cur] |= NO_UNROLL;
 		} else if (op == OP_CALL || op == OP_CALL_INDIRECT || op == OP_BR_TABLE) {
-			keep[cur] = 1;
+			keep[cur] |= NO_UNROLL;
+		}
+		/* a loop's first call at its top level, when nothing before it
+		 * went back to the loop's head, can carry the loop's charge */
+		if (op == OP_CALL && e->insns[j].imm.index >= f->old_nimp && cur > 0 && depth > 0 &&
+		    owner[depth - 1] == cur && !(keep[cur] & BACK_SEEN) && paid_at[cur] == 0)
+			paid_at[cur] = j;
+		if (op == OP_BR || op == OP_BR_IF)
+			back_edge(owner, depth, e->insns[j].imm.index, keep, paid_at);
+		if (op == OP_BR_TABLE) {
+			struct kiln_wasm_insn in = e->insns[j];
+			if (in.imm.list.first > body->nside ||
+			    body->nside - in.imm.list.first < (uint64_t)in.imm.list.count + 1)
+				continue; /* invalid: wasm2c refuses it */
+			for (uint32_t c = 0; c <= in.imm.list.count; c++)
+				back_edge(owner, depth, body->side[in.imm.list.first + c], keep, paid_at);
 		}
 	}
 	for (k = 1; k <= nloops; k++) {
 		if (loops[k - 1].kind != KILN_FUEL_LOOP_CHARGED || cost[k] > UNROLL_COST_MAX ||
 		    ends[k] == 0)
-			keep[k] = 1;
+			keep[k] |= NO_UNROLL;
+		if (loops[k - 1].kind == KILN_FUEL_LOOP_CHARGED && paid_at[k] != 0)
+			pays[paid_at[k]] = k;
 	}
 	/* a call of an import becomes 11 instructions, the most any grows;
 	 * an unrolled body (no calls: 2 at most, a return) is copied
@@ -534,12 +582,24 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 	k = 0;
 	for (uint32_t j = 0; j + 1 < e->ninsns; j++) {
 		struct kiln_wasm_insn in = e->insns[j];
+		if (in.op == OP_CALL && pays[j] != 0) {
+			/* this call carries its loop's charge: the callee's
+			 * entry charge checks it */
+			uint64_t c = cost[pays[j]];
+			in.imm.index = call_index(f, in.imm.index);
+			code[n++] = insn(OP_LOCAL_GET, fl);
+			code[n++] = insn(OP_I64_CONST, c ? c : 1);
+			code[n++] = insn(OP_I64_SUB, 0);
+			code[n++] = in;
+			code[n++] = insn(OP_LOCAL_SET, fl);
+			continue;
+		}
 		if (in.op != OP_LOOP) {
 			n += copy_insn(f, in, &code[n], fl);
 			continue;
 		}
 		k++;
-		if (!keep[k]) {
+		if (!(keep[k] & NO_UNROLL)) {
 			n += unroll(f, e->insns, j, ends[k], copies(cost[k]), cost[k] ? cost[k] : 1,
 				    &code[n], fl);
 			j = ends[k];
@@ -548,7 +608,7 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 		if (loops[k - 1].kind == KILN_FUEL_LOOP_DYNAMIC)
 			n += charge_trips(f, &code[n], &loops[k - 1], cost[k] ? cost[k] : 1, fl);
 		code[n++] = in;
-		if (loops[k - 1].kind == KILN_FUEL_LOOP_CHARGED)
+		if (loops[k - 1].kind == KILN_FUEL_LOOP_CHARGED && paid_at[k] == 0)
 			n += charge(f, &code[n], cost[k] ? cost[k] : 1, fl);
 	}
 	code[n++] = insn(KILN_WASM_OP_END, 0);
@@ -565,6 +625,9 @@ out:
 	free(stack);
 	free(ends);
 	free(keep);
+	free(owner);
+	free(paid_at);
+	free(pays);
 	free(code);
 	return rc;
 }

@@ -34,7 +34,9 @@
  * is a local.  A budget that cannot pay for the whole loop traps there.
  * A small innermost loop that calls nothing is unrolled into 2 or 4 copies
  * under one charge, which pays for all of them: such a loop may be
- * charged up to 3 iterations more than it ran.
+ * charged up to 3 iterations more than it ran.  A loop whose every
+ * iteration calls a defined function passes its cost to that call, whose
+ * entry charge checks it.
  *
  * The code counts in registers: every defined function takes the counter
  * as an extra last i64 parameter and returns what is left as an extra last

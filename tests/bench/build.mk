@@ -88,7 +88,7 @@ $(foreach cc,$(sort $(BENCH_CCS) gcc clang),$(eval $(call BENCH_CC_RULES,$(cc)))
 # wasi-testsuite C binary and the demo's checksum extension.
 BENCH_COMPILE_WASM := $(BENCH_DIR)/selfhost.wasm ../shared/testdata/wasi/c/lseek.wasm \
                       $(BUILD)/demo/checksum.wasm
-SELFHOST_SRC := tests/bench/selfhost.c $(filter compiler/wasm_%.c compiler/instrument_%.c,\
+SELFHOST_SRC := tests/bench/selfhost.c $(filter compiler/wasm_%.c compiler/instrument_%.c compiler/fuel_%.c,\
                 $(wildcard compiler/*.c))
 
 $(BENCH_DIR)/selfhost.wasm: $(SELFHOST_SRC)

@@ -208,6 +208,19 @@
       end
     end
     local.get $acc)
+  ;; A loop whose every iteration calls a defined function passes its cost
+  ;; to the call (the callee's entry charge checks it): endless, it must
+  ;; still end in the fuel trap; so must one that can go back before it.
+  (func $nothing)
+  (func (export "spin_call")
+    (loop (call $nothing) (br 0)))
+  (func (export "spin_skip") (param $n i32)
+    loop
+      local.get $n
+      br_if 0
+      call $nothing
+      br 0
+    end)
   ;; a loop the C compiler cannot fold into a formula (for the bench)
   (func (export "lcg") (param $n i32) (result i32) (local $x i32)
     (block $done

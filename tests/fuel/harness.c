@@ -20,10 +20,12 @@
  *
  * `fuel-run --bench` instead times both builds (for `make bench`).
  */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kiln_rt.h"
 
@@ -44,6 +46,7 @@ static int64_t counter_seen;  /* the counter at the last fuel_exhausted */
 static int64_t trap_left;     /* what fuel_trap was told was left */
 
 #define REFILL 1000
+#define FUEL_TIMEOUT_S 120
 
 #ifndef FUEL_SUITE
 #define FUEL_SUITE "fuel"
@@ -181,6 +184,22 @@ static void test_spin(void)
 static uint64_t count_cost(uint32_t n)
 {
 	return 3 + 36 * (((uint64_t)n + 1 + 3) / 4);
+}
+
+static void test_spin_calls(void)
+{
+	int rc;
+	kiln_instance_set_fuel(fueled, 10000);
+	reset_counts();
+	rc = call(fueled, "spin_call", NULL, 0, 0, 0);
+	check(trapped_on_fuel(rc, fueled) && trap_calls == 1 && trap_left < 0 &&
+		      kiln_instance_fuel_consumed(fueled) == 10000,
+	      "a loop paying through the call it makes ends in the fuel trap");
+	kiln_instance_set_fuel(fueled, 10000);
+	reset_counts();
+	rc = call(fueled, "spin_skip", NULL, 1, 1, 0);
+	check(trapped_on_fuel(rc, fueled) && trap_calls == 1 && trap_left < 0,
+	      "so does one going back before its call (charged at its head)");
 }
 
 static void test_empty_on_entry(void)
@@ -407,6 +426,20 @@ static int bench(void)
 	return 0;
 }
 
+/* A fueled loop that does not end would hang the suite: fail it instead. */
+static void on_alarm(int sig)
+{
+	char buf[160];
+	int n = snprintf(buf, sizeof buf,
+			 "FAIL a call ran for %d s: a loop escaped its charges\n" FUEL_SUITE
+			 ": %u passed, %u failed\n",
+			 FUEL_TIMEOUT_S, passed, failed + 1);
+	(void)sig;
+	if (n > 0)
+		(void)!write(1, buf, (size_t)n);
+	_exit(1);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct kiln_grants grants = {.soft_deadline_ns = KILN_UNLIMITED,
@@ -417,6 +450,7 @@ int main(int argc, char **argv)
 	struct kiln_err err;
 	int rc = 1;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (kiln_engine_new(&cfg, &eng, &err) != KILN_OK ||
 	    kiln_instance_new(eng, &ext_plain, &grants, &plain, &err) != KILN_OK) {
 		printf("FAIL setting up: %s\n" FUEL_SUITE ": %u passed, 1 failed\n", err.msg, passed);
@@ -435,12 +469,15 @@ int main(int argc, char **argv)
 		rc = bench();
 		goto out;
 	}
+	signal(SIGALRM, on_alarm);
+	alarm(FUEL_TIMEOUT_S);
 	check(exhausted_calls == 1 && counter_seen == 0 && trap_calls == 0 &&
 		      kiln_instance_fuel_consumed(fueled) == 2,
 	      "the start function asks for fuel and is charged its 2 instructions");
 	check(!kiln_instance_fuel_metered(plain) && kiln_instance_fuel_metered(fueled),
 	      "--no-fuel builds unmetered, the default metered");
 	test_spin();
+	test_spin_calls();
 	test_empty_on_entry();
 	test_emptied_by_import();
 	test_recursion();

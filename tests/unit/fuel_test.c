@@ -598,7 +598,7 @@ static void test_second_pass_refused(void)
 
 /* tests/wasm/fuel_loops.wat: one loop shape per function, in order. */
 enum { TAIL_CONST, TAIL_STEP4, HEAD_EQZ, DYNAMIC, EARLY_EXIT, IVAR_WRITTEN, BOUND_WRITTEN,
-       TWO_BACKEDGES, STEPS_OVER, CALLS_IN, NESTED, HUGE, DOWN, HEAD_IF_EXIT, NLOOPFUNCS };
+       TWO_BACKEDGES, STEPS_OVER, CALLS_IN, NESTED, HUGE, DOWN, HEAD_IF_EXIT, CALL_AFTER_BACK, NLOOPFUNCS };
 
 static enum kiln_fuel_loop_kind loop_kind(const struct kiln_wasm_module *m, uint32_t func,
 					  uint32_t which, uint64_t *trips)
@@ -677,8 +677,22 @@ static void test_counted_loop_charges(void)
 			mul = true;
 	CU_ASSERT_TRUE(mul);
 	/* the others: entry and one charge per iteration */
-	for (uint32_t f = EARLY_EXIT; f <= CALLS_IN; f++)
+	for (uint32_t f = EARLY_EXIT; f < CALLS_IN; f++)
 		CU_ASSERT_EQUAL(charges_via(m, f, 1, c, 4), 2);
+	/* but a loop whose every iteration calls a defined function passes
+	 * its cost (8) to that call, whose entry charge checks it */
+	CU_ASSERT_EQUAL(charges_via(m, CALLS_IN, 1, c, 4), 1);
+	e = &m->bodies[CALLS_IN].code;
+	mul = false;
+	for (uint32_t j = 0; j + 4 < e->ninsns; j++)
+		if (e->insns[j].op == 0x20 && e->insns[j].imm.index == 1 &&
+		    e->insns[j + 1].op == 0x42 && e->insns[j + 1].imm.i64 == 8 &&
+		    e->insns[j + 2].op == 0x7d && e->insns[j + 3].op == 0x10 &&
+		    e->insns[j + 3].imm.index == 2 + TAIL_CONST && e->insns[j + 4].op == 0x21)
+			mul = true;
+	CU_ASSERT_TRUE(mul);
+	/* not when a branch back to the head comes before the call */
+	CU_ASSERT_EQUAL(charges_via(m, CALL_AFTER_BACK, 1, c, 4), 2);
 	CU_ASSERT_EQUAL(charges_via(m, HEAD_IF_EXIT, 1, c, 4), 2);
 	kiln_wasm_free(m);
 }

@@ -204,4 +204,12 @@
         local.set $i
         br 1
       end
+    end)
+  ;; 14: an iteration may go back before the call: charged at the header
+  (func $call_after_back (param $n i32)
+    loop
+      local.get $n
+      br_if 0
+      call $tail_const
+      br 0
     end))
