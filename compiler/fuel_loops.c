@@ -63,16 +63,6 @@ enum {
 	OP_LOCAL_GET = 0x20,
 	OP_LOCAL_SET = 0x21,
 	OP_LOCAL_TEE = 0x22,
-	OP_I32_CONST = 0x41,
-	OP_I32_EQZ = 0x45,
-	OP_I32_EQ = 0x46,
-	OP_I32_NE = 0x47,
-	OP_I32_LT_S = 0x48,
-	OP_I32_LT_U = 0x49,
-	OP_I32_GT_S = 0x4a,
-	OP_I32_GT_U = 0x4b,
-	OP_I32_ADD = 0x6a,
-	OP_I32_SUB = 0x6b,
 	OP_TRY_TABLE = 0x1f,
 };
 
@@ -133,9 +123,9 @@ static bool increment(const struct scan *sc, uint32_t w, uint32_t start, uint32_
 	int64_t s;
 
 	if (w < start + 4 || (t[3].op != OP_LOCAL_TEE && t[3].op != OP_LOCAL_SET) ||
-	    t[0].op != OP_LOCAL_GET || t[1].op != OP_I32_CONST ||
-	    (t[2].op != OP_I32_ADD && t[2].op != OP_I32_SUB) || t[0].imm.index != t[3].imm.index ||
-	    t[0].imm.index >= sc->nlocals)
+	    t[0].op != OP_LOCAL_GET || t[1].op != KILN_OP_I32_CONST ||
+	    (t[2].op != KILN_OP_I32_ADD && t[2].op != KILN_OP_I32_SUB) ||
+	    t[0].imm.index != t[3].imm.index || t[0].imm.index >= sc->nlocals)
 		return false;
 	for (uint32_t j = w - 3; j <= w; j++)
 		if (sc->depth[j] != pos)
@@ -143,7 +133,7 @@ static bool increment(const struct scan *sc, uint32_t w, uint32_t start, uint32_
 	if (sc->prev_write[w] != NONE && sc->prev_write[w] > start)
 		return false;
 	s = (int32_t)t[1].imm.i64;
-	if (t[2].op == OP_I32_SUB)
+	if (t[2].op == KILN_OP_I32_SUB)
 		s = -s;
 	if (s == 0 || s > INT32_MAX || s < -INT32_MAX)
 		return false;
@@ -157,7 +147,7 @@ static bool increment(const struct scan *sc, uint32_t w, uint32_t start, uint32_
 static bool bound_operand(const struct scan *sc, const struct kiln_wasm_insn *b, uint32_t start,
 			  struct kiln_fuel_loop *out)
 {
-	if (b->op == OP_I32_CONST) {
+	if (b->op == KILN_OP_I32_CONST) {
 		out->bound_is_local = false;
 		out->bound = (uint32_t)b->imm.i64;
 		return true;
@@ -173,8 +163,8 @@ static bool bound_operand(const struct scan *sc, const struct kiln_wasm_insn *b,
 
 static bool is_cmp(uint16_t op)
 {
-	return op == OP_I32_NE || op == OP_I32_LT_S || op == OP_I32_LT_U || op == OP_I32_GT_S ||
-	       op == OP_I32_GT_U;
+	return op == KILN_OP_I32_NE || op == KILN_OP_I32_LT_S || op == KILN_OP_I32_LT_U ||
+	       op == KILN_OP_I32_GT_S || op == KILN_OP_I32_GT_U;
 }
 
 /*
@@ -200,7 +190,7 @@ static bool counted_shape(const struct scan *sc, const struct open *o, uint32_t 
 	if (in[end - 1].op == OP_BR_IF && in[end - 1].imm.index == 0) {
 		out->head = false;
 		if (in[end - 2].op == OP_LOCAL_TEE) {
-			out->cmp = OP_I32_NE;
+			out->cmp = KILN_OP_I32_NE;
 			out->bound_is_local = false;
 			out->bound = 0;
 			return increment(sc, end - 2, start, pos, out);
@@ -224,8 +214,9 @@ static bool counted_shape(const struct scan *sc, const struct open *o, uint32_t 
 			out->cmp = in[q - 1].op;
 			b = &in[q - 2];
 			get = q - 3;
-		} else if (in[q - 1].op == OP_I32_EQZ && in[q - 2].op == OP_I32_EQ && q >= start + 5) {
-			out->cmp = OP_I32_NE;
+		} else if (in[q - 1].op == KILN_OP_I32_EQZ && in[q - 2].op == KILN_OP_I32_EQ &&
+			   q >= start + 5) {
+			out->cmp = KILN_OP_I32_NE;
 			b = &in[q - 3];
 			get = q - 4;
 		} else {
@@ -248,9 +239,9 @@ static bool counted_shape(const struct scan *sc, const struct open *o, uint32_t 
  * cases)?  The pass emits the same arithmetic in wasm. */
 static bool dynamic_ok(uint16_t cmp, int32_t step)
 {
-	return ((step == 1 || step == -1) && cmp == OP_I32_NE) ||
-	       (step == 1 && (cmp == OP_I32_LT_U || cmp == OP_I32_LT_S)) ||
-	       (step == -1 && (cmp == OP_I32_GT_U || cmp == OP_I32_GT_S));
+	return ((step == 1 || step == -1) && cmp == KILN_OP_I32_NE) ||
+	       (step == 1 && (cmp == KILN_OP_I32_LT_U || cmp == KILN_OP_I32_LT_S)) ||
+	       (step == -1 && (cmp == KILN_OP_I32_GT_U || cmp == KILN_OP_I32_GT_S));
 }
 
 uint64_t kiln_fuel_loop_trips(uint16_t cmp, int32_t step, uint32_t v1, uint32_t b)
@@ -259,15 +250,15 @@ uint64_t kiln_fuel_loop_trips(uint16_t cmp, int32_t step, uint32_t v1, uint32_t 
 		/* exact with wrap-around: the first m >= 0 where the test fails */
 		bool up = step == 1;
 		switch (cmp) {
-		case OP_I32_NE:
+		case KILN_OP_I32_NE:
 			return (uint64_t)(uint32_t)(up ? b - v1 : v1 - b) + 1;
-		case OP_I32_LT_U:
+		case KILN_OP_I32_LT_U:
 			return !up ? 0 : v1 < b ? (uint64_t)(b - v1) + 1 : 1;
-		case OP_I32_LT_S:
+		case KILN_OP_I32_LT_S:
 			return !up ? 0 : (int32_t)v1 < (int32_t)b ? (uint64_t)(b - v1) + 1 : 1;
-		case OP_I32_GT_U:
+		case KILN_OP_I32_GT_U:
 			return up ? 0 : v1 > b ? (uint64_t)(v1 - b) + 1 : 1;
-		case OP_I32_GT_S:
+		case KILN_OP_I32_GT_S:
 			return up ? 0 : (int32_t)v1 > (int32_t)b ? (uint64_t)(v1 - b) + 1 : 1;
 		}
 		return 0;
@@ -275,24 +266,24 @@ uint64_t kiln_fuel_loop_trips(uint16_t cmp, int32_t step, uint32_t v1, uint32_t 
 	/* larger steps: exact arithmetic, and the variable must not wrap
 	 * before the test fails (else 0: not counted) */
 	{
-		bool sig = cmp == OP_I32_LT_S || cmp == OP_I32_GT_S;
+		bool sig = cmp == KILN_OP_I32_LT_S || cmp == KILN_OP_I32_GT_S;
 		int64_t V = sig ? (int32_t)v1 : (int64_t)v1, B = sig ? (int32_t)b : (int64_t)b;
 		int64_t lo = sig ? INT32_MIN : 0, hi = sig ? INT32_MAX : (int64_t)UINT32_MAX;
 		int64_t S = step, m;
 
 		switch (cmp) {
-		case OP_I32_NE:
+		case KILN_OP_I32_NE:
 			if ((B - V) % S != 0 || (B - V) / S < 0)
 				return 0;
 			return (uint64_t)((B - V) / S) + 1;
-		case OP_I32_LT_U:
-		case OP_I32_LT_S:
+		case KILN_OP_I32_LT_U:
+		case KILN_OP_I32_LT_S:
 			if (S < 0)
 				return 0;
 			m = V >= B ? 0 : (B - V + S - 1) / S;
 			return V + m * S <= hi ? (uint64_t)m + 1 : 0;
-		case OP_I32_GT_U:
-		case OP_I32_GT_S:
+		case KILN_OP_I32_GT_U:
+		case KILN_OP_I32_GT_S:
 			if (S > 0)
 				return 0;
 			m = V <= B ? 0 : (V - B - S - 1) / -S;
@@ -302,8 +293,8 @@ uint64_t kiln_fuel_loop_trips(uint16_t cmp, int32_t step, uint32_t v1, uint32_t 
 	}
 }
 
-int kiln_fuel_loops(const struct kiln_wasm_body *body, uint32_t nparams, struct kiln_fuel_loop *loops,
-		    uint32_t nloops)
+int kiln_fuel_loops(const struct kiln_wasm_body *body, uint32_t nparams,
+		    struct kiln_fuel_loop *loops, uint32_t nloops)
 {
 	const struct kiln_wasm_expr *e = &body->code;
 	const struct kiln_wasm_insn *in = e->insns;
@@ -424,7 +415,7 @@ int kiln_fuel_loops(const struct kiln_wasm_body *body, uint32_t nparams, struct 
 			uint32_t x = in[j].imm.index;
 			if (x >= sc.nlocals)
 				continue;
-			if (j > 0 && in[j - 1].op == OP_I32_CONST) {
+			if (j > 0 && in[j - 1].op == KILN_OP_I32_CONST) {
 				known[x] = gen;
 				val[x] = (uint32_t)in[j - 1].imm.i64;
 			} else {

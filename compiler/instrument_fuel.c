@@ -129,14 +129,6 @@ enum {
 	OP_I64_CONST = 0x42,
 	OP_I64_EQZ = 0x50,
 	OP_I64_LT_S = 0x53,
-	OP_I32_CONST = 0x41,
-	OP_I32_NE = 0x47,
-	OP_I32_LT_S = 0x48,
-	OP_I32_LT_U = 0x49,
-	OP_I32_GT_S = 0x4a,
-	OP_I32_GT_U = 0x4b,
-	OP_I32_ADD = 0x6a,
-	OP_I32_SUB = 0x6b,
 	OP_I64_ADD = 0x7c,
 	OP_I64_SUB = 0x7d,
 	OP_I64_MUL = 0x7e,
@@ -248,7 +240,7 @@ static void settle(struct kiln_fuel_loop *l, uint64_t *outer, uint64_t inner)
 /* The loop's bound (B in fuel_loops.c) and its variable plus the step. */
 static uint32_t bound(const struct kiln_fuel_loop *l, struct kiln_wasm_insn *out)
 {
-	out[0] = l->bound_is_local ? insn(OP_LOCAL_GET, l->bound) : insn(OP_I32_CONST, 0);
+	out[0] = l->bound_is_local ? insn(OP_LOCAL_GET, l->bound) : insn(KILN_OP_I32_CONST, 0);
 	if (!l->bound_is_local)
 		out[0].imm.i64 = (int32_t)l->bound;
 	return 1;
@@ -261,9 +253,9 @@ static uint32_t first_value(const struct kiln_fuel_loop *l, struct kiln_wasm_ins
 	out[0] = insn(OP_LOCAL_GET, l->ivar);
 	if (l->head)
 		return 1;
-	out[1] = insn(OP_I32_CONST, 0);
+	out[1] = insn(KILN_OP_I32_CONST, 0);
 	out[1].imm.i64 = l->step;
-	out[2] = insn(OP_I32_ADD, 0);
+	out[2] = insn(KILN_OP_I32_ADD, 0);
 	return 3;
 }
 
@@ -295,10 +287,10 @@ static uint32_t charge_trips(const struct fuel *f, struct kiln_wasm_insn *out,
 		n += first_value(&l, &out[n]);
 		n += bound(&l, &out[n]);
 	}
-	out[n++] = insn(OP_I32_SUB, 0);
-	if (l.cmp != OP_I32_NE) {
+	out[n++] = insn(KILN_OP_I32_SUB, 0);
+	if (l.cmp != KILN_OP_I32_NE) {
 		/* ... or 0 when the first test already fails */
-		out[n] = insn(OP_I32_CONST, 0);
+		out[n] = insn(KILN_OP_I32_CONST, 0);
 		out[n++].imm.i64 = 0;
 		n += first_value(&l, &out[n]);
 		n += bound(&l, &out[n]);
@@ -338,8 +330,8 @@ static uint32_t collect(const struct fuel *f, struct kiln_wasm_insn *out)
 /* One instruction of the original body, copied: the counter threaded
  * through calls and returns, locals renumbered, references to wrappers.
  * Loops are the caller's business. */
-static uint32_t copy_insn(const struct fuel *f, struct kiln_wasm_insn in, struct kiln_wasm_insn *out,
-			  uint32_t fl)
+static uint32_t copy_insn(const struct fuel *f, struct kiln_wasm_insn in,
+			  struct kiln_wasm_insn *out, uint32_t fl)
 {
 	uint32_t n = 0;
 	switch (in.op) {
@@ -383,8 +375,9 @@ static uint32_t copy_insn(const struct fuel *f, struct kiln_wasm_insn in, struct
 
 /* The body of an unrolled loop, insns[from..to), once: branches to labels
  * outside the loop reach @extra more blocks (see unroll()). */
-static uint32_t copy_unrolled(const struct fuel *f, const struct kiln_wasm_insn *insns, uint32_t from,
-			      uint32_t to, uint32_t extra, struct kiln_wasm_insn *out, uint32_t fl)
+static uint32_t copy_unrolled(const struct fuel *f, const struct kiln_wasm_insn *insns,
+			      uint32_t from, uint32_t to, uint32_t extra,
+			      struct kiln_wasm_insn *out, uint32_t fl)
 {
 	uint32_t n = 0, d = 0;
 	for (uint32_t j = from; j < to; j++) {

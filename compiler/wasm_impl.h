@@ -144,6 +144,22 @@ bool kiln_wasm_compare(const struct kiln_wasm_module *a, const struct kiln_wasm_
 
 /* ---- counted loops (fuel_loops.c) ----------------------------------- */
 
+/* The i32 opcodes of a counted loop's step and test (kiln_fuel_loop.cmp
+ * holds one of the comparisons), shared with the fuel pass that emits
+ * the same arithmetic. */
+enum kiln_wasm_i32_op {
+	KILN_OP_I32_CONST = 0x41,
+	KILN_OP_I32_EQZ = 0x45,
+	KILN_OP_I32_EQ = 0x46,
+	KILN_OP_I32_NE = 0x47,
+	KILN_OP_I32_LT_S = 0x48,
+	KILN_OP_I32_LT_U = 0x49,
+	KILN_OP_I32_GT_S = 0x4a,
+	KILN_OP_I32_GT_U = 0x4b,
+	KILN_OP_I32_ADD = 0x6a,
+	KILN_OP_I32_SUB = 0x6b,
+};
+
 enum kiln_fuel_loop_kind {
 	KILN_FUEL_LOOP_CHARGED = 0, /* charged at its header, every iteration */
 	KILN_FUEL_LOOP_STATIC,      /* runs `trips` times: paid by the enclosing charge */

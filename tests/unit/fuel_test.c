@@ -598,7 +598,8 @@ static void test_second_pass_refused(void)
 
 /* tests/wasm/fuel_loops.wat: one loop shape per function, in order. */
 enum { TAIL_CONST, TAIL_STEP4, HEAD_EQZ, DYNAMIC, EARLY_EXIT, IVAR_WRITTEN, BOUND_WRITTEN,
-       TWO_BACKEDGES, STEPS_OVER, CALLS_IN, NESTED, HUGE, DOWN, HEAD_IF_EXIT, CALL_AFTER_BACK, NLOOPFUNCS };
+       TWO_BACKEDGES, STEPS_OVER, CALLS_IN, NESTED, HUGE, DOWN, HEAD_IF_EXIT, CALL_AFTER_BACK,
+       NLOOPFUNCS };
 
 static enum kiln_fuel_loop_kind loop_kind(const struct kiln_wasm_module *m, uint32_t func,
 					  uint32_t which, uint64_t *trips)
