@@ -237,7 +237,7 @@ static void settle(struct kiln_fuel_loop *l, uint64_t *outer, uint64_t inner)
 	}
 }
 
-/* The loop's bound (B in fuel_loops.c) and its variable plus the step. */
+/* The loop's bound, B in fuel_loops.c: a local or a constant. */
 static uint32_t bound(const struct kiln_fuel_loop *l, struct kiln_wasm_insn *out)
 {
 	out[0] = l->bound_is_local ? insn(OP_LOCAL_GET, l->bound) : insn(KILN_OP_I32_CONST, 0);

@@ -56,12 +56,7 @@ static void test_charges(void)
 		"  }\n"
 		"  return w2c_i0;\n"
 		"}\n";
-	unsigned count = 0;
-	char *out = rewrite(src, &count);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-	CU_ASSERT_STRING_EQUAL(out, want);
-	CU_ASSERT_EQUAL(count, 2);
-	free(out);
+	unit_rewrite_expect(kiln_charge_rewrite, src, want, 2);
 }
 
 /* A charge as the text's last lines, without a final newline. */

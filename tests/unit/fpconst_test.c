@@ -102,12 +102,7 @@ static void test_text(void)
 				   "  w2c_d0 *= w2c_d1;\n"
 				   "\n"
 				   "  w2c_f1 = -0.f; KILN_FPIN(w2c_f1);";
-	unsigned count = 0;
-	char *out = rewrite(src, &count);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-	CU_ASSERT_STRING_EQUAL(out, want);
-	CU_ASSERT_EQUAL(count, 3);
-	free(out);
+	unit_rewrite_expect(kiln_fpconst_rewrite, src, want, 3);
 }
 
 /* A function with many float locals: every one is hidden. */
@@ -121,12 +116,7 @@ static void test_many_locals(void)
 	w = (size_t)snprintf(want, sizeof want, "%s", src);
 	for (int i = 0; i < 200; i++)
 		w += (size_t)snprintf(want + w, sizeof want - w, " KILN_FPIN(w2c_l%d);", i);
-	unsigned count = 7;
-	char *out = rewrite(src, &count);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-	CU_ASSERT_STRING_EQUAL(out, want);
-	CU_ASSERT_EQUAL(count, 200);
-	free(out);
+	unit_rewrite_expect(kiln_fpconst_rewrite, src, want, 200);
 }
 
 void kiln_test_fpconst(void)

@@ -64,12 +64,7 @@ static void test_recursive(void)
 	    "static inline void w2c_f7(Z_m_instance_t* instance) {\n"
 	    "  w2c_f7(instance);\n"
 	    "}\n";
-	unsigned count = 0;
-	char *out = rewrite(src, &count);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-	CU_ASSERT_STRING_EQUAL(out, want);
-	CU_ASSERT_EQUAL(count, 3);
-	free(out);
+	unit_rewrite_expect(kiln_inline_rewrite, src, want, 3);
 }
 
 /* A call of itself after the function's end is not its own; text that is

@@ -1,4 +1,5 @@
 /* rewrite_support.c — see rewrite_support.h. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
@@ -16,4 +17,15 @@ char *unit_rewrite(unit_rewrite_fn *fn, const char *src, unsigned *count)
 	if (out != NULL)
 		CU_ASSERT_EQUAL(strlen(out), len);
 	return out;
+}
+
+void unit_rewrite_expect(unit_rewrite_fn *fn, const char *src, const char *want,
+			 unsigned count)
+{
+	unsigned got = 7; /* not a count any caller expects: it must be set */
+	char *out = unit_rewrite(fn, src, &got);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_STRING_EQUAL(out, want);
+	CU_ASSERT_EQUAL(got, count);
+	free(out);
 }

@@ -18,4 +18,9 @@ typedef int unit_rewrite_fn(const char *src, size_t len, char **out, size_t *out
  * or NULL when nothing was rewritten; sets *@count. */
 char *unit_rewrite(unit_rewrite_fn *fn, const char *src, unsigned *count);
 
+/* Run @fn on @src and assert that it gives exactly @want, counting @count
+ * rewrites. */
+void unit_rewrite_expect(unit_rewrite_fn *fn, const char *src, const char *want,
+			 unsigned count);
+
 #endif
