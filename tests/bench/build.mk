@@ -1,13 +1,14 @@
 # tests/bench/ — `make bench`: kiln against native code, and the runtime's
 # micro-benchmarks, with each C compiler of BENCH_CCS.
 #
-#   make bench                         everything (about 4 minutes on 2 cores)
-#   make bench BENCH_CCS=gcc BENCH_RUNS=5
+#   make bench                         everything (about 7 minutes on 2 cores)
+#   make bench BENCH_CCS=gcc BENCH_RUNS=3 BENCH_LAYOUTS=1
 #
 # run.sh runs the pieces and prints one report (Markdown tables on stdout),
 # writes $(BENCH_DIR)/results.json and $(BENCH_DIR)/ratios.png:
 #   vs-native-CC   the workloads (workloads/*.c), native and through kiln
-#                  compile --cc CC with and without fuel (vs_native.c)
+#                  compile --cc CC with and without fuel (vs_native.c);
+#                  vs-native-CC-L the same in other code layouts (below)
 #   kiln-bench-CC  calls, instantiation, live instances, 1,000,000 cycles,
 #                  on modules of micro/*.wat compiled with --cc CC (bench.c)
 #   compile.sh     kiln compile's time and object size on the largest modules
@@ -20,7 +21,20 @@ BENCH_DIR   := $(BUILD)/bench
 DEPS_PACKAGES += gnuplot-nox
 BENCH_BIN   := $(BUILD)/bin/$(FLAVOR)
 BENCH_CCS   ?= gcc clang
-BENCH_RUNS  ?= 7
+# runs per code layout
+BENCH_RUNS  ?= 5
+# Where the linker puts the code moves a workload's time by as much as kiln
+# is measured to differ (interp 0.96 -> 0.83, recurse 1.21 -> 1.07 with the
+# same objects linked in reverse order).  vs-native-CC is layout 0;
+# vs-native-CC-L, for L = 1 .. BENCH_LAYOUTS - 1, links the same objects
+# with L x 1104 bytes of padding (69 x 16: every object's alignment phase
+# within 64 bytes moves) before each one, in reverse order for odd L.  make
+# bench pools the runs of all layouts and shows each one's geometric means.
+BENCH_LAYOUTS ?= 4
+BENCH_LAYOUT_IDS := $(wordlist 2,$(BENCH_LAYOUTS),0 1 2 3 4 5 6 7)
+bench_rev = $(if $(1),$(call bench_rev,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+# bench_layout L PAD OBJS: OBJS in the order of layout L, PAD before each
+bench_layout = $(foreach o,$(if $(filter 1 3 5 7,$(1)),$(call bench_rev,$(3)),$(3)),$(2) $(o))
 BENCH_NAMES := sha256 sort interp recurse strings lz nbody hostcall
 # Extra options of kiln compile for every bench module (e.g. -O 3); native
 # code follows them through cc-flags.
@@ -74,6 +88,11 @@ BENCH_WL_OBJS_$(1) := $(foreach w,$(BENCH_NAMES),$(foreach k,native fuel nofuel,
 $(BENCH_BIN)/vs-native-$(1): $(OBJ)/tests/bench/vs_native.o $$(BENCH_WL_OBJS_$(1)) $(RT_LIB)
 	@mkdir -p $$(dir $$@)
 	$(CC) $(KILN_LDFLAGS) -o $$@ $$^ $(KILN_LDLIBS)
+$(BENCH_BIN)/vs-native-$(1)-%: $(OBJ)/tests/bench/vs_native.o $$(BENCH_WL_OBJS_$(1)) $(RT_LIB) \
+		$(BENCH_DIR)/pad-%.o
+	@mkdir -p $$(dir $$@)
+	$(CC) $(KILN_LDFLAGS) -o $$@ $(OBJ)/tests/bench/vs_native.o \
+	  $$(call bench_layout,$$*,$(BENCH_DIR)/pad-$$*.o,$$(BENCH_WL_OBJS_$(1))) $(RT_LIB) $(KILN_LDLIBS)
 $(BENCH_BIN)/kiln-bench-$(1): $(OBJ)/tests/bench/bench.o $(BENCH_DIR)/$(1)/micro.o \
 		$(BENCH_DIR)/$(1)/micro_nofuel.o $(BENCH_DIR)/$(1)/micro_small.o $(RT_LIB)
 	@mkdir -p $$(dir $$@)
@@ -81,7 +100,13 @@ $(BENCH_BIN)/kiln-bench-$(1): $(OBJ)/tests/bench/bench.o $(BENCH_DIR)/$(1)/micro
 endef
 $(foreach cc,$(sort $(BENCH_CCS) gcc clang),$(eval $(call BENCH_CC_RULES,$(cc))))
 
-.SECONDARY: $(WL_WASM) $(BENCH_DIR)/wasm/micro_calls.wasm $(BENCH_DIR)/wasm/micro_small.wasm
+# L x 1104 bytes of int3 in .text, no symbols: linked once before each object
+$(BENCH_DIR)/pad-%.o:
+	@mkdir -p $(dir $@)
+	printf '\t.text\n\t.skip %d, 0xcc\n\t.section .note.GNU-stack,"",@progbits\n' \
+	  $$(($* * 1104)) | $(CC) -c -x assembler -o $@ -
+
+.SECONDARY: $(WL_WASM) $(BENCH_LAYOUT_IDS:%=$(BENCH_DIR)/pad-%.o) $(BENCH_DIR)/wasm/micro_calls.wasm $(BENCH_DIR)/wasm/micro_small.wasm
 
 # The largest modules at hand, for compile.sh: kiln's own wasm
 # reader/writer/passes built for wasm32-wasi (selfhost), the largest
@@ -95,12 +120,14 @@ $(BENCH_DIR)/selfhost.wasm: $(SELFHOST_SRC)
 	@mkdir -p $(dir $@)
 	$(WASM_CC) --target=wasm32-wasi -O2 -D_GNU_SOURCE -Iruntime -Icompiler -o $@ $(SELFHOST_SRC)
 
-BENCH_PROGS := $(foreach cc,$(BENCH_CCS),$(BENCH_BIN)/vs-native-$(cc) $(BENCH_BIN)/kiln-bench-$(cc))
+BENCH_PROGS := $(foreach cc,$(BENCH_CCS),$(BENCH_BIN)/vs-native-$(cc) $(BENCH_BIN)/kiln-bench-$(cc) \
+                 $(BENCH_LAYOUT_IDS:%=$(BENCH_BIN)/vs-native-$(cc)-%))
 
 # Other parts' figures (BENCH_EXTRA: bake and `kiln run` times, host sizes)
 # run after the measurements, one at a time, into the same report.
 bench: $(BENCH_PROGS) $(KILN_BIN) $(BENCH_COMPILE_WASM)
-	@BENCH_CCS="$(BENCH_CCS)" BENCH_RUNS="$(BENCH_RUNS)" BIN=$(BENCH_BIN) KILN=$(KILN_BIN) \
+	@BENCH_CCS="$(BENCH_CCS)" BENCH_RUNS="$(BENCH_RUNS)" LAYOUTS="$(BENCH_LAYOUT_IDS)" \
+	  BIN=$(BENCH_BIN) KILN=$(KILN_BIN) \
 	  FUEL_RUN=$(FUEL_RUN_BIN) WASI_BENCH=$(WASI_BENCH) \
 	  sh tests/bench/run.sh $(BENCH_DIR) $(BENCH_COMPILE_WASM)
 	@rc=0; for t in $(BENCH_EXTRA); do \
@@ -117,7 +144,9 @@ CHECKS += check-bench
 check-bench: $(KILN_BIN)
 	@mkdir -p $(RESULTS)
 	@build_rc=0; $(MAKE) --no-print-directory -k $(foreach cc,$(CHECK_BENCH_CCS),$(BENCH_BIN)/vs-native-$(cc) \
-	  $(BENCH_BIN)/kiln-bench-$(cc)) >$(RESULTS)/bench-build.log 2>&1 || build_rc=$$?; \
+	  $(BENCH_BIN)/kiln-bench-$(cc) $(BENCH_LAYOUT_IDS:%=$(BENCH_BIN)/vs-native-$(cc)-%)) \
+	  >$(RESULTS)/bench-build.log 2>&1 || build_rc=$$?; \
 	BENCH_CCS="$(CHECK_BENCH_CCS)" BIN=$(BENCH_BIN) BENCH_NAMES="$(BENCH_NAMES)" \
+	  LAYOUTS="$(BENCH_LAYOUT_IDS)" \
 	  BUILD_LOG=$(RESULTS)/bench-build.log BUILD_RC=$$build_rc \
 	  sh tests/run-suite.sh $(RESULTS) bench sh tests/bench/check.sh

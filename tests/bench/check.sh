@@ -4,8 +4,10 @@
 # inputs natively and through kiln compile with and without fuel, and the
 # three checksums must agree (vs-native exits 1 otherwise, or when a
 # workload's own check fails); a perturbed native run must be caught; the
-# micro-benchmarks must run (kiln-bench --quick).
-# Environment: BENCH_CCS, BENCH_NAMES, BIN (directory of the programs),
+# micro-benchmarks must run (kiln-bench --quick); each other code layout of
+# vs-native (vs-native-CC-L, L in LAYOUTS) must run one workload and tag its
+# runs with its layout.
+# Environment: BENCH_CCS, BENCH_NAMES, LAYOUTS, BIN (directory of the programs),
 # BUILD_LOG (output of building them, shown when one is missing), BUILD_RC
 # (make's exit status building them).
 SUITE=bench
@@ -22,9 +24,9 @@ else
 	ok "build the benchmark programs"
 fi
 for cc in $BENCH_CCS; do
-	for p in vs-native kiln-bench; do
-		if [ ! -x "$BIN/$p-$cc" ]; then
-			fail "build $p-$cc" "not built"
+	for p in vs-native-$cc kiln-bench-$cc $(for l in ${LAYOUTS:-}; do echo vs-native-$cc-$l; done); do
+		if [ ! -x "$BIN/$p" ]; then
+			fail "build $p" "not built"
 			missing=1
 		fi
 	done
@@ -43,6 +45,19 @@ for cc in $BENCH_CCS; do
 		expect_fail quiet "$BIN/vs-native-$cc" "$cc" --quick --runs 1 --only sort --perturb
 	check "$cc: an unknown workload is refused" \
 		expect_fail quiet "$BIN/vs-native-$cc" "$cc" --quick --runs 1 --only nosuch
+done
+# layout_runs CC L: vs-native-CC-L's runs of sort, each tagged with layout L
+layout_runs() {
+	out=$("$BIN/vs-native-$1-$2" "$1" --quick --runs 2 --only sort --layout "$2") || return 1
+	echo "$out" | awk -F '\t' -v l="$2" '$1 == "S" { n++; if ($4 != l) bad++ }
+		END { exit !(n == 2 && !bad) }' ||
+		{ echo "expected 2 runs tagged with layout $2, got:"; echo "$out"; return 1; }
+}
+for cc in $BENCH_CCS; do
+	for l in ${LAYOUTS:-}; do
+		[ -x "$BIN/vs-native-$cc-$l" ] || continue
+		check "$cc: layout $l: native, kiln and kiln --no-fuel agree" layout_runs "$cc" "$l"
+	done
 done
 for cc in $BENCH_CCS; do
 	[ -x "$BIN/kiln-bench-$cc" ] || continue

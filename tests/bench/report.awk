@@ -8,6 +8,7 @@
 #             compiler native/kiln and fuel/no-fuel with their min and max
 #
 # Records:
+#   S CC WORKLOAD LAYOUT RUN NATIVE_S KILN_S NOFUEL_S (vs-native, one run)
 #   W CC WORKLOAD FIGURE MEDIAN MIN MAX               (vs-native)
 #   M CC KEY MEDIAN MIN MAX UNIT DESCRIPTION          (kiln-bench)
 #   C CC MODULE FUEL MEDIAN MIN MAX WASM CODE TEXT+DATA OBJECT   (compile.sh)
@@ -23,14 +24,35 @@ function add_cc(cc) {
 	}
 }
 
+function add_wl(wl) {
+	if (!(wl in has_wl)) {
+		has_wl[wl] = 1
+		wls[++nwl] = wl
+	}
+}
+
+# The runs of a workload, from every layout: the workload's figures are
+# theirs (pooled in END), not the W summaries of each vs-native process.
+$1 == "S" {
+	add_cc($2)
+	add_wl($3)
+	k = $2 SUBSEP $3
+	n = ++nrun[k]
+	run_n[k, n] = $6; run_k[k, n] = $7; run_f[k, n] = $8
+	if (!(($2 SUBSEP $4) in has_layout)) {
+		has_layout[$2 SUBSEP $4] = 1
+		layouts[$2, ++nlayout[$2]] = $4
+	}
+	run_layout[k, n] = $4
+}
+
 $1 == "W" {
 	add_cc($2)
-	if (!($3 in has_wl)) {
-		has_wl[$3] = 1
-		wls[++nwl] = $3
-	}
+	add_wl($3)
 	k = $2 SUBSEP $3 SUBSEP $4
-	med[k] = $5; lo[k] = $6; hi[k] = $7
+	if (!(($2 SUBSEP $3) in nrun)) {
+		med[k] = $5; lo[k] = $6; hi[k] = $7
+	}
 }
 
 $1 == "M" {
@@ -54,6 +76,71 @@ $1 == "C" {
 	k = $2 SUBSEP $3 SUBSEP $4
 	cmed[k] = $5; clo[k] = $6; chi[k] = $7
 	wasm[$3] = $8; code[$3] = $9; tdata[k] = $10; obj[k] = $11
+}
+
+# Sort v[1..n] (insertion sort: tens of values; no asort in mawk).
+function sort_values(v, n,    i, j, x) {
+	for (i = 2; i <= n; i++) {
+		x = v[i]
+		for (j = i - 1; j >= 1 && v[j] > x; j--)
+			v[j + 1] = v[j]
+		v[j + 1] = x
+	}
+}
+
+# med, lo and hi of key @k from v[1..n].
+function summarize(k, v, n) {
+	sort_values(v, n)
+	med[k] = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+	lo[k] = v[1]
+	hi[k] = v[n]
+}
+
+# The figures of one workload from its runs (S records) of layout @only
+# ("" for all): into med, lo, hi under key @out SUBSEP FIGURE.
+function pool(k, only, out,    i, n, a, b, c, d, e) {
+	n = 0
+	for (i = 1; i <= nrun[k]; i++) {
+		if (only != "" && run_layout[k, i] != only)
+			continue
+		n++
+		a[n] = run_n[k, i]; b[n] = run_k[k, i]; c[n] = run_f[k, i]
+		d[n] = run_n[k, i] / run_k[k, i]; e[n] = run_k[k, i] / run_f[k, i]
+	}
+	if (n == 0)
+		return 0
+	summarize(out SUBSEP "native_s", a, n)
+	summarize(out SUBSEP "kiln_s", b, n)
+	summarize(out SUBSEP "kiln_nofuel_s", c, n)
+	summarize(out SUBSEP "native_per_kiln", d, n)
+	summarize(out SUBSEP "fuel_per_nofuel", e, n)
+	return n
+}
+
+# Every workload's pooled figures, and per layout the geometric means of
+# its medians (key "layout" SUBSEP CC SUBSEP LAYOUT SUBSEP FIGURE).
+function pool_all(    j, i, l, cc, k, lk, n, s1, s2, m) {
+	for (j = 1; j <= ncc; j++) {
+		cc = ccs[j]
+		for (i = 1; i <= nwl; i++)
+			if ((cc SUBSEP wls[i]) in nrun)
+				pool(cc SUBSEP wls[i], "", cc SUBSEP wls[i])
+		for (l = 1; l <= nlayout[cc]; l++) {
+			lk = "layout" SUBSEP cc SUBSEP layouts[cc, l]
+			s1 = s2 = m = n = 0
+			for (i = 1; i <= nwl; i++) {
+				k = cc SUBSEP wls[i]
+				if (!(k in nrun) || (n = pool(k, layouts[cc, l], "tmp")) == 0)
+					continue
+				s1 += log(med["tmp" SUBSEP "native_per_kiln"])
+				s2 += log(med["tmp" SUBSEP "fuel_per_nofuel"])
+				m++
+				lruns[lk] = n
+			}
+			lgeo[lk SUBSEP "native_per_kiln"] = m ? exp(s1 / m) : 0
+			lgeo[lk SUBSEP "fuel_per_nofuel"] = m ? exp(s2 / m) : 0
+		}
+	}
 }
 
 function cell(k, fmt) {
@@ -106,7 +193,8 @@ function markdown(    i, j, cc, k, g, f, met) {
 			geomean(cc, "native_per_kiln"), geomean(cc, "fuel_per_nofuel")
 	}
 	printf "\nnative/kiln and fuel/no-fuel: the ratio of the two times of the same run, " \
-	       "median (min–max) over the runs.\n\n"
+	       "median (min–max) over the runs (of every code layout, below).\n\n"
+	layout_table()
 
 	printf "## Targets\n\n| target | cc | measured | met |\n|---|---|---|---|\n"
 	for (j = 1; j <= ncc; j++) {
@@ -166,6 +254,29 @@ function markdown(    i, j, cc, k, g, f, met) {
 	}
 }
 
+# Where the linker puts the code moves a workload by up to ±20% here (the
+# same objects, linked in another order); build.mk links vs-native in
+# several layouts and the figures above pool their runs.
+function layout_table(    j, l, cc, lk, any) {
+	for (j = 1; j <= ncc; j++)
+		any += nlayout[ccs[j]]
+	if (!any)
+		return
+	printf "## Code layouts\n\nThe same objects linked in %d orders and paddings " \
+	       "(tests/bench/build.mk); the figures above pool the runs of all of them.  " \
+	       "Geometric means of each layout's medians:\n\n", nlayout[ccs[1]]
+	printf "| cc | layout | runs | native/kiln | fuel/no-fuel |\n|---|---|---|---|---|\n"
+	for (j = 1; j <= ncc; j++) {
+		cc = ccs[j]
+		for (l = 1; l <= nlayout[cc]; l++) {
+			lk = "layout" SUBSEP cc SUBSEP layouts[cc, l]
+			printf "| %s | %s | %d | %.3f | %.3f |\n", cc, layouts[cc, l], lruns[lk],
+				lgeo[lk SUBSEP "native_per_kiln"], lgeo[lk SUBSEP "fuel_per_nofuel"]
+		}
+	}
+	printf "\n"
+}
+
 function target_row(cc, key, what, limit,    k) {
 	k = cc SUBSEP key
 	if (k in med)
@@ -176,7 +287,7 @@ function jnum(v) {
 	return v == "" ? "null" : sprintf("%.6g", v)
 }
 
-function json(    i, j, cc, k, f, m, figs, nf, keys, nk, first) {
+function json(    i, j, l, lk, cc, k, f, m, figs, nf, keys, nk, first) {
 	nf = split("native_s kiln_s kiln_nofuel_s", figs, " ")
 	nk = split("wasm_to_host_ns host_to_wasm_ns instantiate_teardown_us live_instances " \
 		   "live_instances_rss_mib cycles_1m_vsz_growth_mib", keys, " ")
@@ -209,8 +320,16 @@ function json(    i, j, cc, k, f, m, figs, nf, keys, nk, first) {
 			printf ",\n      \"%s_min\": %s, \"%s_max\": %s", keys[m], ((k in med) ? jnum(lo[k]) : "null"),
 				keys[m], ((k in med) ? jnum(hi[k]) : "null")
 		}
-		printf ",\n      \"compile_s_per_mib_min\": %s, \"compile_s_per_mib_max\": %s\n    }\n  }%s\n",
-			jnum(compile_per_mib(cc, "min")), jnum(compile_per_mib(cc, "max")), (j < ncc ? "," : "")
+		printf ",\n      \"compile_s_per_mib_min\": %s, \"compile_s_per_mib_max\": %s\n    },\n",
+			jnum(compile_per_mib(cc, "min")), jnum(compile_per_mib(cc, "max"))
+		printf "    \"layouts\": ["
+		for (l = 1; l <= nlayout[cc]; l++) {
+			lk = "layout" SUBSEP cc SUBSEP layouts[cc, l]
+			printf "%s\n      {\"layout\": \"%s\", \"runs\": %d, \"native_per_kiln_geomean\": %s, " \
+			       "\"fuel_per_nofuel_geomean\": %s}", (l > 1 ? "," : ""), layouts[cc, l], lruns[lk],
+				jnum(lgeo[lk SUBSEP "native_per_kiln"]), jnum(lgeo[lk SUBSEP "fuel_per_nofuel"])
+		}
+		printf "%s]\n  }%s\n", (nlayout[cc] ? "\n    " : ""), (j < ncc ? "," : "")
 	}
 	printf "]\n"
 }
@@ -240,6 +359,7 @@ function plot(    i, j, k) {
 }
 
 END {
+	pool_all()
 	if (out == "json")
 		json()
 	else if (out == "plot")

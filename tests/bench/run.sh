@@ -1,15 +1,16 @@
 #!/bin/sh
 # run.sh OUT WASM... — `make bench`: run every benchmark and report.
 #
-# Runs, with each compiler of BENCH_CCS: the workloads (vs-native-CC,
-# BENCH_RUNS runs), the micro-benchmarks (kiln-bench-CC); then kiln
+# Runs, with each compiler of BENCH_CCS: the workloads (vs-native-CC and
+# vs-native-CC-L for each code layout L of LAYOUTS, BENCH_RUNS runs each),
+# the micro-benchmarks (kiln-bench-CC); then kiln
 # compile's time and sizes on WASM... (compile.sh), the fuel pass on small
 # kernels (FUEL_RUN --bench) and the WASI layer's hot calls (WASI_BENCH).
 # Every record goes to OUT/records.tsv; report.awk makes of them the
 # Markdown report (stdout, and OUT/report.md), OUT/results.json and, with
 # gnuplot, OUT/ratios.png.  Progress goes to stderr.
 #
-# Environment: BENCH_CCS, BENCH_RUNS, BIN (directory of vs-native-CC and
+# Environment: BENCH_CCS, BENCH_RUNS, LAYOUTS, BIN (directory of vs-native-CC and
 # kiln-bench-CC), KILN, FUEL_RUN, WASI_BENCH.
 set -eu
 OUT=$1
@@ -22,8 +23,12 @@ step() { echo "bench: $*" >&2; }
 start=$(date +%s)
 
 for cc in $BENCH_CCS; do
-	step "workloads, $cc, $BENCH_RUNS runs of native, kiln, kiln --no-fuel"
-	"$BIN/vs-native-$cc" "$cc" --runs "$BENCH_RUNS" >>"$rec"
+	for l in 0 ${LAYOUTS:-}; do
+		prog=$BIN/vs-native-$cc
+		[ "$l" = 0 ] || prog=$prog-$l
+		step "workloads, $cc, code layout $l: $BENCH_RUNS runs of native, kiln, kiln --no-fuel"
+		"$prog" "$cc" --runs "$BENCH_RUNS" --layout "$l" >>"$rec"
+	done
 done
 for cc in $BENCH_CCS; do
 	step "micro-benchmarks, $cc"

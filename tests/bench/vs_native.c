@@ -3,7 +3,7 @@
  * source built for wasm32-wasi and baked by `kiln compile` (with fuel, and
  * with --no-fuel), all compiled by one C compiler with the same flags.
  *
- *   vs-native COMPILER [--runs N] [--quick] [--only NAME] [--perturb]
+ *   vs-native COMPILER [--runs N] [--quick] [--only NAME] [--perturb] [--layout NAME]
  *   vs-native COMPILER --variant native|kiln|nofuel [--quick|--units N] [--only NAME]
  *
  * Each workload runs `runs` times (default 7) per variant, the variants
@@ -14,7 +14,14 @@
  * the native one, and none may be WL_FAIL; otherwise the program says which
  * and exits 1.
  *
- * Output, one tab-separated record per line, for tests/bench/report.sh:
+ * Output, one tab-separated record per line, for tests/bench/report.awk:
+ * per workload, one record per run,
+ *
+ *   S COMPILER WORKLOAD LAYOUT RUN NATIVE_S KILN_S KILN_NOFUEL_S
+ *
+ * which report.awk pools over several builds of this program that differ
+ * only in where the linker put the code (LAYOUT, from --layout, default 0;
+ * see build.mk), then the summaries of this process's runs,
  *
  *   W COMPILER WORKLOAD FIGURE MEDIAN MIN MAX
  *
@@ -74,6 +81,7 @@ enum { V_NATIVE, V_FUEL, V_NOFUEL, NVARIANTS };
 static const char *const variant_names[] = {"native", "kiln", "kiln --no-fuel"};
 static uint32_t perturb;
 static uint32_t units; /* --units, 0: the workload's */
+static const char *layout = "0"; /* --layout: a name for the S records */
 
 /* ---- the host side of the hostcall workload ---------------------------- */
 
@@ -266,6 +274,11 @@ static void bench(struct kiln_engine *eng, const char *cc, const struct workload
 		native_per_kiln[r] = t[V_NATIVE][r] / t[V_FUEL][r];
 		fuel_per_nofuel[r] = t[V_FUEL][r] / t[V_NOFUEL][r];
 	}
+	/* the runs first: record() sorts its array */
+	for (int r = 0; r < runs; r++)
+		printf("S\t%s\t%s\t%s\t%d\t%.6g\t%.6g\t%.6g\n", cc, w->name, layout, r + 1,
+		       t[V_NATIVE][r], t[V_FUEL][r], t[V_NOFUEL][r]);
+	fflush(stdout);
 	record(cc, w->name, "native_s", t[V_NATIVE], runs);
 	record(cc, w->name, "kiln_s", t[V_FUEL], runs);
 	record(cc, w->name, "kiln_nofuel_s", t[V_NOFUEL], runs);
@@ -304,6 +317,10 @@ int main(int argc, char **argv)
 			if (*end != '\0' || v < 1 || v > UINT32_MAX)
 				die("--units", "expected a positive number");
 			units = (uint32_t)v;
+		} else if (strcmp(argv[i], "--layout") == 0 && i + 1 < argc) {
+			layout = argv[++i];
+			if (layout[0] == '\0' || strpbrk(layout, "\t\n") != NULL)
+				die("--layout", "expected a name without tabs or newlines");
 		} else if (strcmp(argv[i], "--perturb") == 0) {
 			perturb = 1;
 		} else if (strcmp(argv[i], "--variant") == 0 && i + 1 < argc) {
