@@ -59,6 +59,27 @@ for cc in $BENCH_CCS; do
 		check "$cc: layout $l: native, kiln and kiln --no-fuel agree" layout_runs "$cc" "$l"
 	done
 done
+# report_pools: report.awk's figures come from the runs (S records) of
+# every layout pooled, not from each process's W summary; each layout gets
+# its geometric means.  Two layouts of two runs: native/kiln 0.5, 0.5 and
+# 1, 1 (median 0.75), fuel/no-fuel 2, 2 and 1, 1.
+report_pools() {
+	rec=$(mktemp "${TMPDIR:-/tmp}/kiln-report.XXXXXX") || return 1
+	printf 'S\tcc\tw\t0\t%d\t1\t2\t1\n' 1 2 >"$rec"
+	printf 'W\tcc\tw\tnative_s\t9\t9\t9\n' >>"$rec"
+	printf 'S\tcc\tw\tB\t%d\t1\t1\t1\n' 1 2 >>"$rec"
+	md=$(awk -v out=markdown -f tests/bench/report.awk "$rec")
+	js=$(awk -v out=json -f tests/bench/report.awk "$rec")
+	rm -f "$rec"
+	for row in '| w | cc | 1.000 (1.000–1.000) | 1.500 (1.000–2.000) | 1.000 (1.000–1.000) | 0.750 (0.500–1.000) | 1.500 (1.000–2.000) |' \
+		'| cc | 0 | 2 | 0.500 | 2.000 |' '| cc | B | 2 | 1.000 | 1.000 |'; do
+		echo "$md" | grep -qxF "$row" || { echo "no row $row in:"; echo "$md"; return 1; }
+	done
+	echo "$js" | grep -qF '"layout": "B", "runs": 2, "native_per_kiln_geomean": 1,' ||
+		{ echo "no layout B in:"; echo "$js"; return 1; }
+}
+check "report.awk pools the runs of every layout" report_pools
+
 for cc in $BENCH_CCS; do
 	[ -x "$BIN/kiln-bench-$cc" ] || continue
 	check "$cc: micro-benchmarks run" quiet "$BIN/kiln-bench-$cc" "$cc" --quick
