@@ -30,7 +30,11 @@ BENCH_RUNS  ?= 5
 # with L x 1104 bytes of padding (69 x 16: every object's alignment phase
 # within 64 bytes moves) before each one, in reverse order for odd L.  make
 # bench pools the runs of all layouts and shows each one's geometric means.
+# BENCH_LAYOUTS: 1 to 8.
 BENCH_LAYOUTS ?= 4
+ifneq ($(words $(BENCH_LAYOUTS))$(filter 1 2 3 4 5 6 7 8,$(BENCH_LAYOUTS)),1$(strip $(BENCH_LAYOUTS)))
+$(error BENCH_LAYOUTS=$(BENCH_LAYOUTS): expected a number of code layouts from 1 to 8)
+endif
 BENCH_LAYOUT_IDS := $(wordlist 2,$(BENCH_LAYOUTS),0 1 2 3 4 5 6 7)
 bench_rev = $(if $(1),$(call bench_rev,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
 # bench_layout L PAD OBJS: OBJS in the order of layout L, PAD before each
