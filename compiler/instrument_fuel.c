@@ -89,21 +89,13 @@
 #define TRIP_COST_MAX ((uint64_t)1 << 20)
 /* Innermost loops that cost up to UNROLL_COST_MAX are unrolled
  * (unroll()): into UNROLL_MAX copies up to UNROLL_SMALL, two above. */
-#ifndef KILN_FUEL_UNROLL_COST_MAX
-#define KILN_FUEL_UNROLL_COST_MAX 40
-#endif
-#ifndef KILN_FUEL_UNROLL_SMALL
-#define KILN_FUEL_UNROLL_SMALL 12
-#endif
-#ifndef KILN_FUEL_UNROLL_MAX
-#define KILN_FUEL_UNROLL_MAX 4
-#endif
-#define UNROLL_COST_MAX KILN_FUEL_UNROLL_COST_MAX
-#define UNROLL_MAX KILN_FUEL_UNROLL_MAX
+#define UNROLL_COST_MAX 40
+#define UNROLL_SMALL 12
+#define UNROLL_MAX 4
 
 static uint32_t copies(uint64_t cost)
 {
-	return cost <= KILN_FUEL_UNROLL_SMALL ? UNROLL_MAX : 2;
+	return cost <= UNROLL_SMALL ? UNROLL_MAX : 2;
 }
 #define NONE UINT32_MAX
 #define WANTED (UINT32_MAX - 1) /* wrapper[]: needs one, not numbered yet */
@@ -546,6 +538,10 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 				back_edge(owner, depth, body->side[in.imm.list.first + c], keep, paid_at);
 		}
 	}
+	/* an empty body or loop still pays 1 (an entry, an iteration) */
+	for (k = 0; k <= nloops; k++)
+		if (cost[k] == 0)
+			cost[k] = 1;
 	for (k = 1; k <= nloops; k++) {
 		if (loops[k - 1].kind != KILN_FUEL_LOOP_CHARGED || cost[k] > UNROLL_COST_MAX ||
 		    ends[k] == 0)
@@ -570,7 +566,7 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 
 	/* entry charge, the block standing for the function's label, the
 	 * body without its final end, then end, local.get $f, end */
-	n += charge(f, code, cost[0] ? cost[0] : 1, fl);
+	n += charge(f, code, cost[0], fl);
 	code[n++] = insn(OP_BLOCK, (uint64_t)f->block_type[type]);
 	k = 0;
 	for (uint32_t j = 0; j + 1 < e->ninsns; j++) {
@@ -578,10 +574,9 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 		if (in.op == OP_CALL && pays[j] != 0) {
 			/* this call carries its loop's charge: the callee's
 			 * entry charge checks it */
-			uint64_t c = cost[pays[j]];
 			in.imm.index = call_index(f, in.imm.index);
 			code[n++] = insn(OP_LOCAL_GET, fl);
-			code[n++] = insn(OP_I64_CONST, c ? c : 1);
+			code[n++] = insn(OP_I64_CONST, cost[pays[j]]);
 			code[n++] = insn(OP_I64_SUB, 0);
 			code[n++] = in;
 			code[n++] = insn(OP_LOCAL_SET, fl);
@@ -593,16 +588,15 @@ static int instrument_body(struct fuel *f, uint32_t i, struct kiln_wasm_body *ou
 		}
 		k++;
 		if (!(keep[k] & NO_UNROLL)) {
-			n += unroll(f, e->insns, j, ends[k], copies(cost[k]), cost[k] ? cost[k] : 1,
-				    &code[n], fl);
+			n += unroll(f, e->insns, j, ends[k], copies(cost[k]), cost[k], &code[n], fl);
 			j = ends[k];
 			continue;
 		}
 		if (loops[k - 1].kind == KILN_FUEL_LOOP_DYNAMIC)
-			n += charge_trips(f, &code[n], &loops[k - 1], cost[k] ? cost[k] : 1, fl);
+			n += charge_trips(f, &code[n], &loops[k - 1], cost[k], fl);
 		code[n++] = in;
 		if (loops[k - 1].kind == KILN_FUEL_LOOP_CHARGED && paid_at[k] == 0)
-			n += charge(f, &code[n], cost[k] ? cost[k] : 1, fl);
+			n += charge(f, &code[n], cost[k], fl);
 	}
 	code[n++] = insn(KILN_WASM_OP_END, 0);
 	code[n++] = insn(OP_LOCAL_GET, fl);
